@@ -1,0 +1,262 @@
+/*
+ * main: process start and the pool.
+ *
+ * The master reads the configuration, opens the listening socket (LISTEN),
+ * forks WORKERS workers and restarts any that exits, with a growing delay
+ * when workers die young so a worker that cannot start does not make the
+ * master fork in a loop. SIGTERM/SIGINT: stop accepting, let each worker
+ * finish its request, exit. Each worker owns one MariaDB connection, its
+ * statements, its buffers and the request arena for its whole life.
+ *
+ * Started as a CGI program (GATEWAY_INTERFACE set, no LISTEN), the same
+ * binary answers the one request in its environment and exits.
+ */
+#include <errno.h>
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mysql.h>
+
+#include "cgi/router.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/req.h"
+
+extern char **environ;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install(int sig, void (*fn)(int), int restart)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(sig, &sa, NULL);
+}
+
+static void worker_init(struct worker *w, const struct config *cfg)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	db_init(&w->db, cfg);
+	buf_init(&w->out);
+	buf_init(&w->headers);
+	w->pw.logN = (unsigned)cfg->scrypt_logn;
+	w->pw.r = (uint32_t)cfg->scrypt_r;
+	w->pw.p = (uint32_t)cfg->scrypt_p;
+}
+
+static void worker_release(struct worker *w)
+{
+	db_close(&w->db);
+	buf_release(&w->out);
+	buf_release(&w->headers);
+}
+
+static void serve_one(struct worker *w, struct req *r, char **envp, FCGX_Stream *in, FCGX_Stream *out)
+{
+	r->cfg = w->cfg;
+	r->w = w;
+	r->out = &w->out;
+	r->headers = &w->headers;
+	req_begin(r, envp, in, out);
+	if (r->https == 2 && !w->cfg->trust_proxy)
+		r->https = 0;
+	db_request_start(&w->db);
+	router_dispatch(r);
+	/* a transaction never outlives its request */
+	db_rollback(&w->db);
+}
+
+static int worker_main(const struct config *cfg, int listen_fd)
+{
+	struct worker w;
+	worker_init(&w, cfg);
+	install(SIGTERM, on_stop, 0);
+	install(SIGINT, on_stop, 0);
+	install(SIGPIPE, SIG_IGN, 1);
+	FCGX_Request fr;
+	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_error("cannot initialise the FastCGI request");
+		return 1;
+	}
+	struct req r;
+	memset(&r, 0, sizeof(r));
+	arena_init(&r.arena, 16384);
+	db_ensure(&w.db); /* connect early; a failure is retried per request */
+	while (!stop_requested) {
+		if (FCGX_Accept_r(&fr) < 0) {
+			if (stop_requested || errno == EINTR)
+				continue;
+			log_error("accept failed: %s", strerror(errno));
+			break;
+		}
+		serve_one(&w, &r, fr.envp, fr.in, fr.out);
+		FCGX_Finish_r(&fr);
+		req_end(&r);
+		w.served++;
+		if (cfg->max_requests && w.served >= (unsigned long long)cfg->max_requests)
+			break;
+	}
+	FCGX_Free(&fr, 1);
+	arena_release(&r.arena);
+	worker_release(&w);
+	mysql_library_end();
+	return 0;
+}
+
+static int cgi_main(const struct config *cfg)
+{
+	struct worker w;
+	worker_init(&w, cfg);
+	struct req r;
+	memset(&r, 0, sizeof(r));
+	arena_init(&r.arena, 16384);
+	serve_one(&w, &r, environ, NULL, NULL);
+	fflush(stdout);
+	req_end(&r);
+	arena_release(&r.arena);
+	worker_release(&w);
+	mysql_library_end();
+	return 0;
+}
+
+static int open_listener(const char *listen)
+{
+	const char *path = listen;
+	if (strncmp(path, "unix:", 5) == 0)
+		path += 5;
+	int fd = FCGX_OpenSocket(path, 1024);
+	if (fd < 0) {
+		fprintf(stderr, "medusa-c: cannot listen on \"%s\": %s\n", listen, strerror(errno));
+		return -1;
+	}
+	if (strncmp(listen, "unix:", 5) == 0 || listen[0] == '/')
+		chmod(path, 0666); /* the web server runs as another user; the directory guards access */
+	return fd;
+}
+
+struct slot {
+	pid_t pid;
+	time_t started;
+};
+
+static pid_t spawn(const struct config *cfg, int fd)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_error("fork failed: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		_exit(worker_main(cfg, fd));
+	return pid;
+}
+
+static int master_main(const struct config *cfg, int fd)
+{
+	size_t n = (size_t)cfg->workers;
+	struct slot *slots = calloc(n, sizeof(*slots));
+	if (!slots)
+		abort();
+	install(SIGTERM, on_stop, 0);
+	install(SIGINT, on_stop, 0);
+	install(SIGPIPE, SIG_IGN, 1);
+	log_info("medusa-c master listening on \"%s\" with %zu workers", cfg->listen, n);
+	for (size_t i = 0; i < n; i++) {
+		slots[i].pid = spawn(cfg, fd);
+		slots[i].started = time(NULL);
+	}
+	unsigned delay_ms = 0;
+	while (!stop_requested) {
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			sleep(1);
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (slots[i].pid != pid)
+				continue;
+			int young = time(NULL) - slots[i].started < 2;
+			if (WIFSIGNALED(status))
+				log_warn("worker %d killed by signal %d", (int)pid, WTERMSIG(status));
+			/* workers that die young: back off up to 5 s between restarts */
+			delay_ms = young ? (delay_ms ? delay_ms * 2 : 100) : 0;
+			if (delay_ms > 5000)
+				delay_ms = 5000;
+			if (delay_ms) {
+				struct timespec ts = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L };
+				nanosleep(&ts, NULL);
+			}
+			if (stop_requested)
+				break;
+			slots[i].pid = spawn(cfg, fd);
+			slots[i].started = time(NULL);
+		}
+	}
+	log_info("medusa-c master stopping");
+	for (size_t i = 0; i < n; i++)
+		if (slots[i].pid > 0)
+			kill(slots[i].pid, SIGTERM);
+	for (size_t i = 0; i < n; i++)
+		if (slots[i].pid > 0)
+			while (waitpid(slots[i].pid, NULL, 0) < 0 && errno == EINTR)
+				;
+	free(slots);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg;
+	char err[4096];
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		printf("medusa-c: Medusa v1 Store API FastCGI server. Configure with environment variables:\n");
+		return 0;
+	}
+	if (config_load(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "medusa-c: refusing to start, bad configuration:\n%s", err);
+		return 2;
+	}
+	if (argc > 1 && strcmp(argv[1], "--check-config") == 0) {
+		config_dump(&cfg, 1);
+		config_release(&cfg);
+		return 0;
+	}
+	if (mysql_library_init(0, NULL, NULL)) {
+		fprintf(stderr, "medusa-c: cannot initialise the MariaDB client library\n");
+		return 1;
+	}
+	FCGX_Init();
+	int rc;
+	if (getenv("GATEWAY_INTERFACE") && !getenv("LISTEN")) {
+		rc = cgi_main(&cfg);
+	} else {
+		int fd = open_listener(cfg.listen);
+		if (fd < 0)
+			return 1;
+		rc = master_main(&cfg, fd);
+		mysql_library_end();
+	}
+	config_release(&cfg);
+	return rc;
+}

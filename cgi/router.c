@@ -1,0 +1,118 @@
+/*
+ * router: matching (case-insensitive, one trailing slash tolerated, as
+ * Express does), authentication before any handler SQL, the JSON body, and
+ * the final respond_send(). Unknown routes answer a JSON 404 where Express
+ * would send an HTML page (API.md section 6).
+ */
+#include "cgi/router.h"
+
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/auth.h"
+#include "common/body.h"
+#include "common/log.h"
+#include "common/respond.h"
+
+static enum api_err health(struct req *r)
+{
+	r->body_type = "text/plain; charset=utf-8";
+	buf_adds(r->out, "OK");
+	return API_OK;
+}
+
+static const struct route routes[] = {
+	{ "GET", "/health", health, AUTH_NONE, 0 },
+	{ "POST", "/store/customers", customers_create, AUTH_NONE, 1 },
+	{ "GET", "/store/customers/me", customers_me_get, AUTH_REQUIRED, 0 },
+	{ "POST", "/store/customers/me", customers_me_update, AUTH_REQUIRED, 1 },
+	{ "POST", "/store/auth/token", auth_token, AUTH_NONE, 1 },
+};
+
+/*
+ * Matches path against pattern segment by segment; ":x" captures one
+ * non-empty segment into r->params. Returns 1 on a match.
+ */
+static int match(struct req *r, const char *pattern, const char *path)
+{
+	size_t plen = strlen(path);
+	if (plen > 1 && path[plen - 1] == '/')
+		plen--;
+	const char *p = pattern, *s = path, *end = path + plen;
+	int np = 0;
+	while (*p && s < end) {
+		if (*p != '/' || *s != '/')
+			return 0;
+		p++;
+		s++;
+		size_t pl = strcspn(p, "/");
+		const char *se = memchr(s, '/', (size_t)(end - s));
+		size_t sl = se ? (size_t)(se - s) : (size_t)(end - s);
+		if (*p == ':') {
+			if (sl == 0 || np == REQ_MAX_PARAMS)
+				return 0;
+			r->params[np++] = arena_strndup(&r->arena, s, sl);
+		} else if (pl != sl || strncasecmp(p, s, sl) != 0) {
+			return 0;
+		}
+		p += pl;
+		s += sl;
+	}
+	if (*p || s != end)
+		return 0;
+	r->nparams = np;
+	return 1;
+}
+
+static void preflight(struct req *r)
+{
+	r->status = 204;
+	respond_header(r, "Vary", "Origin, Access-Control-Request-Headers");
+	respond_header(r, "Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE");
+	if (r->acr_headers)
+		respond_header(r, "Access-Control-Allow-Headers", r->acr_headers);
+	respond_header(r, "Content-Length", "0");
+}
+
+void router_dispatch(struct req *r)
+{
+	const struct route *rt = NULL;
+	int path_known = 0;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!match(r, routes[i].pattern, r->path))
+			continue;
+		path_known = 1;
+		if (strcmp(routes[i].method, r->method) == 0 ||
+		    (strcmp(r->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
+			rt = &routes[i];
+			break;
+		}
+	}
+	enum api_err e = API_OK;
+	if (!rt && path_known && strcmp(r->method, "OPTIONS") == 0 && strncasecmp(r->path, "/store", 6) == 0) {
+		preflight(r);
+		goto send;
+	}
+	if (!rt) {
+		respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path);
+		goto send;
+	}
+	r->route = rt;
+	if (strncasecmp(r->path, "/store", 6) == 0)
+		auth_authenticate(r);
+	if (rt->auth == AUTH_REQUIRED && !r->customer_id[0]) {
+		e = E_AUTH_REQUIRED;
+		goto done;
+	}
+	if (rt->json_body && (e = body_parse(r)) != API_OK)
+		goto done;
+	e = rt->fn(r);
+done:
+	if (e != API_OK)
+		r->err = e;
+send:
+	respond_send(r);
+	if (r->cfg->log_requests)
+		log_request(r);
+}

@@ -1,0 +1,49 @@
+/*
+ * router: the route table and the dispatcher. Each row declares method,
+ * path pattern (":name" captures a segment), handler, whether a customer
+ * must be authenticated, and whether a JSON body is read. Method, auth,
+ * body size and JSON checks run here once, so handlers see only requests
+ * that passed them.
+ */
+#ifndef ROUTER_H
+#define ROUTER_H
+#include "common/config.h"
+#include "common/errors.h"
+#include "common/req.h"
+#include "common/password.h"
+#include "sql/db.h"
+
+/* Everything a worker owns; set up once at worker start. */
+struct worker {
+	const struct config *cfg;
+	struct db db;
+	struct buf out, headers;
+	struct password_params pw;
+	unsigned long long served;
+};
+
+enum route_auth { AUTH_NONE, AUTH_REQUIRED };
+
+typedef enum api_err (*route_fn)(struct req *r);
+
+struct route {
+	const char *method;
+	const char *pattern;
+	route_fn fn;
+	enum route_auth auth;
+	int json_body;
+};
+
+/* Routes, dispatches and writes the answer of one request. */
+void router_dispatch(struct req *r);
+
+/* Handlers, one file per resource (cgi/customers.c, cgi/auth_routes.c). */
+enum api_err customers_create(struct req *r);
+enum api_err customers_me_get(struct req *r);
+enum api_err customers_me_update(struct req *r);
+enum api_err auth_token(struct req *r);
+
+/* Shared by handlers: the authenticated customer, loaded, or an error recorded on r. */
+struct customer;
+enum api_err customers_load_me(struct req *r, struct customer **out);
+#endif

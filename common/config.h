@@ -1,0 +1,42 @@
+/*
+ * config: the option table. One row per key with its type, bounds, default
+ * and whether it is secret (Redis's config.c). Values come from the
+ * environment (Medusa's names where Medusa has one). A bad value stops the
+ * program at start with a message naming the key; secrets are never printed.
+ * The resulting struct config is filled once and then only read.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+#include <stddef.h>
+
+struct config {
+	/* DATABASE_URL, parsed */
+	char *database_url;
+	char *db_host, *db_user, *db_pass, *db_name, *db_socket;
+	unsigned db_port;
+	char *jwt_secret, *cookie_secret;   /* JWT_SECRET, COOKIE_SECRET */
+	char *store_cors;                   /* STORE_CORS */
+	char *listen;                       /* LISTEN: unix:/path or host:port; empty = stdin (spawned) */
+	long workers;                       /* WORKERS */
+	long max_body;                      /* MAX_BODY bytes */
+	long json_depth;                    /* JSON_DEPTH */
+	long max_requests;                  /* MAX_REQUESTS per worker, 0 = unlimited */
+	long request_timeout;               /* REQUEST_TIMEOUT seconds */
+	long scrypt_logn, scrypt_r, scrypt_p; /* PASSWORD_SCRYPT_LOGN, _R, _P */
+	char *cookie_name;                  /* SESSION_COOKIE_NAME */
+	long session_ttl;                   /* SESSION_TTL seconds */
+	long log_requests;                  /* LOG_REQUESTS 0/1 */
+	long trust_proxy;                   /* TRUST_PROXY 0/1: honour X-Forwarded-Proto */
+};
+
+/*
+ * Fills cfg from the environment (getenv). Returns 0, or -1 after writing one
+ * precise line per problem into err (capacity errsz). Strings in cfg are
+ * malloc'd and owned by cfg (config_release frees them).
+ */
+int config_load(struct config *cfg, char *err, size_t errsz);
+/* Frees what config_load allocated (secrets cleansed first). */
+void config_release(struct config *cfg);
+/* Writes "KEY=value" lines for every option (secrets shown as "(set)"). */
+void config_dump(const struct config *cfg, int fd);
+#endif

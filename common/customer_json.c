@@ -1,0 +1,188 @@
+/*
+ * customer_json: entity serialisation. Key order is the wire contract, so
+ * each object is written field by field rather than from a generic map.
+ */
+#include "common/customer_json.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/json.h"
+
+void customer_json_time(struct buf *b, const char *ts)
+{
+	if (!ts) {
+		buf_add(b, "null", 4);
+		return;
+	}
+	/* "YYYY-MM-DD HH:MM:SS[.fff...]" -> "YYYY-MM-DDTHH:MM:SS.fffZ", truncated to ms */
+	char out[32];
+	size_t n = strlen(ts);
+	if (n < 19) {
+		json_w_strz(b, ts);
+		return;
+	}
+	memcpy(out, ts, 19);
+	out[10] = 'T';
+	out[19] = '.';
+	for (int i = 0; i < 3; i++)
+		out[20 + i] = (n > 20 + (size_t)i && ts[19] == '.') ? ts[20 + i] : '0';
+	out[23] = 'Z';
+	buf_addc(b, '"');
+	buf_add(b, out, 24);
+	buf_addc(b, '"');
+}
+
+static void digits(char *p, unsigned v, int n)
+{
+	while (n--) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+void customer_db_time(long long ms, char out[24])
+{
+	if (ms < 0)
+		ms = 0;
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	/* "YYYY-MM-DD HH:MM:SS.mmm" */
+	memcpy(out, "0000-00-00 00:00:00.000", 24);
+	digits(out, (unsigned)(tm.tm_year + 1900) % 10000, 4);
+	digits(out + 5, (unsigned)tm.tm_mon + 1, 2);
+	digits(out + 8, (unsigned)tm.tm_mday, 2);
+	digits(out + 11, (unsigned)tm.tm_hour, 2);
+	digits(out + 14, (unsigned)tm.tm_min, 2);
+	digits(out + 17, (unsigned)tm.tm_sec, 2);
+	digits(out + 20, (unsigned)(ms % 1000), 3);
+}
+
+long long customer_db_time_ms(const char *ts)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	int ms = 0;
+	if (!ts || sscanf(ts, "%4d-%2d-%2d %2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+			  &tm.tm_min, &tm.tm_sec) != 6)
+		return -1;
+	if (strlen(ts) >= 23 && ts[19] == '.')
+		ms = (ts[20] - '0') * 100 + (ts[21] - '0') * 10 + (ts[22] - '0');
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm) * 1000 + ms;
+}
+
+static void key(struct buf *b, const char *k, int first)
+{
+	if (!first)
+		buf_addc(b, ',');
+	buf_addc(b, '"');
+	buf_adds(b, k);
+	buf_add(b, "\":", 2);
+}
+
+static void kstr(struct buf *b, const char *k, const char *v)
+{
+	key(b, k, 0);
+	json_w_strz(b, v);
+}
+
+static void kraw(struct buf *b, const char *k, const char *json)
+{
+	key(b, k, 0);
+	if (json)
+		buf_adds(b, json);
+	else
+		buf_add(b, "null", 4);
+}
+
+static void ktime(struct buf *b, const char *k, const char *ts)
+{
+	key(b, k, 0);
+	customer_json_time(b, ts);
+}
+
+void address_json(struct buf *b, const struct address *a)
+{
+	buf_addc(b, '{');
+	key(b, "id", 1);
+	json_w_strz(b, a->id);
+	ktime(b, "created_at", a->created_at);
+	ktime(b, "updated_at", a->updated_at);
+	ktime(b, "deleted_at", a->deleted_at);
+	kstr(b, "customer_id", a->customer_id);
+	kstr(b, "company", a->company);
+	kstr(b, "first_name", a->first_name);
+	kstr(b, "last_name", a->last_name);
+	kstr(b, "address_1", a->address_1);
+	kstr(b, "address_2", a->address_2);
+	kstr(b, "city", a->city);
+	kstr(b, "country_code", a->country_code);
+	kstr(b, "province", a->province);
+	kstr(b, "postal_code", a->postal_code);
+	kstr(b, "phone", a->phone);
+	kraw(b, "metadata", a->metadata);
+	buf_addc(b, '}');
+}
+
+void customer_json(struct buf *b, const struct customer *c, enum customer_shape shape)
+{
+	buf_addc(b, '{');
+	key(b, "id", 1);
+	json_w_strz(b, c->id);
+	ktime(b, "created_at", c->created_at);
+	ktime(b, "updated_at", c->updated_at);
+	ktime(b, "deleted_at", c->deleted_at);
+	kstr(b, "email", c->email);
+	kstr(b, "first_name", c->first_name);
+	kstr(b, "last_name", c->last_name);
+	kstr(b, "billing_address_id", c->billing_address_id);
+	kstr(b, "phone", c->phone);
+	key(b, "has_account", 0);
+	buf_adds(b, c->has_account ? "true" : "false");
+	kraw(b, "metadata", c->metadata);
+	if (shape == CUSTOMER_STORE) {
+		key(b, "billing_address", 0);
+		if (c->billing)
+			address_json(b, c->billing);
+		else
+			buf_add(b, "null", 4);
+	}
+	/* orders: medusa-c has no order table yet (carts and orders come later), so a
+	 * customer has none; the auth shape still carries the key clients read. */
+	if (shape == CUSTOMER_AUTH) {
+		key(b, "orders", 0);
+		buf_add(b, "[]", 2);
+	}
+	if (shape != CUSTOMER_BARE) {
+		key(b, "shipping_addresses", 0);
+		buf_addc(b, '[');
+		for (size_t i = 0; i < c->nshipping; i++) {
+			if (i)
+				buf_addc(b, ',');
+			address_json(b, &c->shipping[i]);
+		}
+		buf_addc(b, ']');
+	}
+	buf_addc(b, '}');
+}
+
+void customer_json_wrapped(struct buf *b, const struct customer *c, enum customer_shape shape)
+{
+	buf_adds(b, "{\"customer\":");
+	customer_json(b, c, shape);
+	buf_addc(b, '}');
+}
+
+int customer_revoked(long long issued_ms, const char *credentials_at)
+{
+	if (!credentials_at)
+		return 0;
+	long long changed = customer_db_time_ms(credentials_at);
+	if (changed < 0)
+		return 0;
+	return issued_ms / 1000 < changed / 1000;
+}

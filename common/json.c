@@ -1,0 +1,340 @@
+/*
+ * json: strict body parsing (json-c tokener + our own UTF-8 check and
+ * trailing-byte check) and the JSON writer used for every response.
+ * Nothing here allocates outside the caller's buf, except the json-c tree the
+ * parser returns (owned by the caller) and a small key array while writing
+ * canonical objects.
+ */
+#include "common/json.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int json_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len;
+		unsigned cp;
+		if (c >= 0xC2 && c <= 0xDF) {
+			len = 2;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i < len)
+			return 0;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+enum json_parse_status json_parse_strict(const char *s, size_t n, int max_depth,
+					 struct json_object **out, size_t *offset)
+{
+	*out = NULL;
+	if (offset)
+		*offset = 0;
+	if (!json_utf8_valid(s, n))
+		return JSON_PARSE_BAD_UTF8;
+	if (n > INT32_MAX)
+		return JSON_PARSE_SYNTAX;
+	struct json_tokener *tok = json_tokener_new_ex(max_depth);
+	if (!tok)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	struct json_object *root = json_tokener_parse_ex(tok, s, (int)n);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	enum json_parse_status st = JSON_PARSE_OK;
+	if (!root) {
+		/*
+		 * json_tokener_continue means the input ended inside a value, and a
+		 * bare number at the very end is only complete once the tokener
+		 * sees the end: feed it an explicit terminator.
+		 */
+		if (jerr == json_tokener_continue) {
+			root = json_tokener_parse_ex(tok, "", 1);
+			jerr = json_tokener_get_error(tok);
+			end = n;
+		}
+		if (!root) {
+			st = jerr == json_tokener_error_depth ? JSON_PARSE_TOO_DEEP : JSON_PARSE_SYNTAX;
+			if (offset)
+				*offset = end;
+			json_tokener_free(tok);
+			return st;
+		}
+	}
+	json_tokener_free(tok);
+	for (size_t i = end; i < n; i++) {
+		char c = s[i];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			json_object_put(root);
+			if (offset)
+				*offset = i;
+			return JSON_PARSE_TRAILING;
+		}
+	}
+	*out = root;
+	return JSON_PARSE_OK;
+}
+
+void json_w_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_grow(b, n + 2);
+	buf_addc(b, '"');
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_add(b, s + run, i - run);
+		run = i + 1;
+		switch (c) {
+		case '"': buf_add(b, "\\\"", 2); break;
+		case '\\': buf_add(b, "\\\\", 2); break;
+		case '\b': buf_add(b, "\\b", 2); break;
+		case '\f': buf_add(b, "\\f", 2); break;
+		case '\n': buf_add(b, "\\n", 2); break;
+		case '\r': buf_add(b, "\\r", 2); break;
+		case '\t': buf_add(b, "\\t", 2); break;
+		default: {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			buf_add(b, e, 6);
+		}
+		}
+	}
+	buf_add(b, s + run, n - run);
+	buf_addc(b, '"');
+}
+
+void json_w_strz(struct buf *b, const char *s)
+{
+	if (s)
+		json_w_str(b, s, strlen(s));
+	else
+		buf_add(b, "null", 4);
+}
+
+void json_w_number(struct buf *b, double v)
+{
+	if (!isfinite(v)) {
+		buf_add(b, "null", 4); /* what JSON.stringify does */
+		return;
+	}
+	if (v == 0) {
+		buf_addc(b, '0');
+		return;
+	}
+	if (v < 0) {
+		buf_addc(b, '-');
+		v = -v;
+	}
+	/* Shortest digit string that reads back as the same double. */
+	char tmp[40];
+	int prec;
+	for (prec = 0; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	if (prec == 17)
+		snprintf(tmp, sizeof(tmp), "%.*e", 16, v);
+	char digits[20];
+	int k = 0;
+	char *p = tmp;
+	for (; *p && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[k++] = *p;
+	int e10 = atoi(p + 1); /* output of our own snprintf: always well-formed */
+	while (k > 1 && digits[k - 1] == '0')
+		k--;
+	int nexp = e10 + 1; /* value = 0.d1..dk * 10^nexp */
+	if (k <= nexp && nexp <= 21) {
+		buf_add(b, digits, (size_t)k);
+		for (int i = 0; i < nexp - k; i++)
+			buf_addc(b, '0');
+	} else if (0 < nexp && nexp <= 21) {
+		buf_add(b, digits, (size_t)nexp);
+		buf_addc(b, '.');
+		buf_add(b, digits + nexp, (size_t)(k - nexp));
+	} else if (-6 < nexp && nexp <= 0) {
+		buf_add(b, "0.", 2);
+		for (int i = 0; i < -nexp; i++)
+			buf_addc(b, '0');
+		buf_add(b, digits, (size_t)k);
+	} else {
+		buf_addc(b, digits[0]);
+		if (k > 1) {
+			buf_addc(b, '.');
+			buf_add(b, digits + 1, (size_t)(k - 1));
+		}
+		buf_addf(b, "e%c%d", nexp - 1 < 0 ? '-' : '+', abs(nexp - 1));
+	}
+}
+
+static void w_int(struct buf *b, struct json_object *v)
+{
+	/* JavaScript numbers are doubles: exact below 2^53, rounded beyond. */
+	const int64_t lim = (int64_t)1 << 53;
+	if (json_object_get_int64(v) == INT64_MAX) {
+		uint64_t u = json_object_get_uint64(v);
+		json_w_number(b, (double)u);
+		return;
+	}
+	int64_t i = json_object_get_int64(v);
+	if (i > -lim && i < lim)
+		buf_addll(b, (long long)i);
+	else
+		json_w_number(b, (double)i);
+}
+
+static int key_is_index(const char *k, uint32_t *out)
+{
+	/* A JavaScript array index: "0" or [1-9][0-9]*, below 2^32 - 1. */
+	if (!k[0] || (k[0] == '0' && k[1]))
+		return 0;
+	uint64_t v = 0;
+	for (const char *p = k; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v >= 4294967295u)
+			return 0;
+	}
+	*out = (uint32_t)v;
+	return 1;
+}
+
+int json_key_cmp(const char *a, const char *b)
+{
+	uint32_t ia, ib;
+	int xa = key_is_index(a, &ia), xb = key_is_index(b, &ib);
+	if (xa && xb)
+		return ia < ib ? -1 : ia > ib;
+	if (xa != xb)
+		return xa ? -1 : 1;
+	size_t la = strlen(a), lb = strlen(b);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return memcmp(a, b, la);
+}
+
+static int key_qsort_cmp(const void *x, const void *y)
+{
+	return json_key_cmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static void w_any(struct buf *b, struct json_object *v, int canonical, int depth)
+{
+	if (depth > 200) { /* parser depth limits make this unreachable; never recurse unbounded */
+		buf_add(b, "null", 4);
+		return;
+	}
+	switch (json_object_get_type(v)) {
+	case json_type_null:
+		buf_add(b, "null", 4);
+		break;
+	case json_type_boolean:
+		if (json_object_get_boolean(v))
+			buf_add(b, "true", 4);
+		else
+			buf_add(b, "false", 5);
+		break;
+	case json_type_int:
+		w_int(b, v);
+		break;
+	case json_type_double:
+		json_w_number(b, json_object_get_double(v));
+		break;
+	case json_type_string:
+		json_w_str(b, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+		break;
+	case json_type_array: {
+		size_t n = json_object_array_length(v);
+		buf_addc(b, '[');
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				buf_addc(b, ',');
+			w_any(b, json_object_array_get_idx(v, i), canonical, depth + 1);
+		}
+		buf_addc(b, ']');
+		break;
+	}
+	case json_type_object: {
+		buf_addc(b, '{');
+		if (!canonical) {
+			int first = 1;
+			json_object_object_foreach(v, key, val) {
+				if (!first)
+					buf_addc(b, ',');
+				first = 0;
+				json_w_str(b, key, strlen(key));
+				buf_addc(b, ':');
+				w_any(b, val, canonical, depth + 1);
+			}
+		} else {
+			size_t n = (size_t)json_object_object_length(v), i = 0;
+			const char *stackkeys[32];
+			const char **keys = n <= 32 ? stackkeys : malloc(n * sizeof(*keys));
+			if (!keys)
+				abort();
+			json_object_object_foreach(v, ck, cval) {
+				(void)cval;
+				keys[i++] = ck;
+			}
+			qsort(keys, n, sizeof(*keys), key_qsort_cmp);
+			for (i = 0; i < n; i++) {
+				struct json_object *kv = NULL;
+				json_object_object_get_ex(v, keys[i], &kv);
+				if (i)
+					buf_addc(b, ',');
+				json_w_str(b, keys[i], strlen(keys[i]));
+				buf_addc(b, ':');
+				w_any(b, kv, canonical, depth + 1);
+			}
+			if (keys != stackkeys)
+				free(keys);
+		}
+		buf_addc(b, '}');
+		break;
+	}
+	}
+}
+
+void json_w_value(struct buf *b, struct json_object *v)
+{
+	w_any(b, v, 0, 0);
+}
+
+void json_w_canonical(struct buf *b, struct json_object *v)
+{
+	w_any(b, v, 1, 0);
+}

@@ -1,0 +1,89 @@
+/*
+ * db: one MariaDB connection per worker, its prepared statements, and
+ * transactions. Knows nothing of HTTP.
+ *
+ * Statements are identified by the address of their SQL string literal and
+ * prepared the first time they run on a connection (again after a
+ * reconnect). Parameters and results travel as text (or NULL); result cells
+ * are copied into the caller's arena. Only string literals from sql/ are
+ * ever passed as SQL: nothing is formatted into a statement.
+ */
+#ifndef DB_H
+#define DB_H
+#include <stddef.h>
+
+#include "common/arena.h"
+
+struct config;
+
+enum db_rc {
+	DB_OK = 0,
+	DB_DUPLICATE,   /* 1062; db->dup_key names the key */
+	DB_FK,          /* 1452: a referenced row does not exist */
+	DB_RETRY,       /* deadlock, lock wait timeout, Galera certification failure */
+	DB_GONE,        /* the server is unreachable: answer 503 */
+	DB_ERROR,       /* anything else (logged) */
+};
+
+enum db_ptype { DP_NULL, DP_STR, DP_INT };
+
+struct db_param {
+	enum db_ptype t;
+	const char *s;
+	size_t len;
+	long long i;
+};
+
+struct db_rows {
+	unsigned ncols;
+	size_t nrows;
+	char **cells;   /* nrows * ncols, NULL for SQL NULL; arena memory */
+};
+
+#define DB_MAX_STMTS 64
+
+struct db {
+	void *conn;                      /* MYSQL * */
+	struct {
+		const char *sql;
+		void *stmt;              /* MYSQL_STMT * */
+	} stmts[DB_MAX_STMTS];
+	size_t nstmts;
+	const struct config *cfg;
+	long long retry_at_us;           /* no reconnect attempt before this */
+	long long backoff_us;
+	int in_tx;
+	int stmts_this_req;
+	char dup_key[128];
+	unsigned last_errno;
+};
+
+/* Text parameter (NULL s gives SQL NULL). */
+struct db_param db_str(const char *s);
+struct db_param db_strn(const char *s, size_t n);
+struct db_param db_int(long long v);
+
+/* Prepares db for use with cfg; does not connect yet. */
+void db_init(struct db *db, const struct config *cfg);
+/* Closes statements and the connection. */
+void db_close(struct db *db);
+/* Connects if needed (respecting the reconnect backoff). DB_OK or DB_GONE. */
+enum db_rc db_ensure(struct db *db);
+/* Called at the start of each request. */
+void db_request_start(struct db *db);
+/*
+ * Runs a statement. rows (may be NULL) receives the result set in arena a;
+ * affected (may be NULL) the affected row count.
+ */
+enum db_rc db_exec(struct db *db, struct arena *a, const char *sql, const struct db_param *p, unsigned np,
+		   struct db_rows *rows, unsigned long long *affected);
+enum db_rc db_begin(struct db *db);
+enum db_rc db_commit(struct db *db);
+/* Rolls back (if a transaction is open); errors are only logged. */
+void db_rollback(struct db *db);
+/* Cell (row, col) of a result, or NULL. */
+static inline char *db_cell(const struct db_rows *r, size_t row, unsigned col)
+{
+	return r->cells[row * r->ncols + col];
+}
+#endif
