@@ -165,7 +165,7 @@ static pid_t spawn(const struct config *cfg, int fd)
 		return -1;
 	}
 	if (pid == 0)
-		_exit(worker_main(cfg, fd));
+		exit(worker_main(cfg, fd)); /* exit, not _exit: LeakSanitizer runs at exit */
 	return pid;
 }
 

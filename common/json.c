@@ -54,9 +54,155 @@ int json_utf8_valid(const char *str, size_t n)
 	return 1;
 }
 
+/*
+ * RFC 8259 syntax check, no allocation. json-c's tokener, even in strict
+ * mode, accepts single quotes, NaN, comments and raw control characters,
+ * which JSON.parse (and so Medusa) rejects; checking here first makes the
+ * accepted language exactly JSON, with a depth limit and an error offset.
+ */
+static enum json_parse_status syntax_check(const char *s, size_t n, int max_depth, size_t *where)
+{
+	char stack[1024];
+	int depth = 0;
+	size_t i = 0;
+	enum { VALUE, AFTER_VALUE, KEY_OR_END, KEY, ELEM_OR_END } st = VALUE;
+	if (max_depth > (int)sizeof(stack))
+		max_depth = (int)sizeof(stack);
+#define WS() while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++
+#define FAIL(code) do { *where = i; return code; } while (0)
+	for (;;) {
+		WS();
+		if (st == AFTER_VALUE) {
+			if (depth == 0)
+				return i == n ? JSON_PARSE_OK : (*where = i, JSON_PARSE_TRAILING);
+			if (i >= n)
+				FAIL(JSON_PARSE_SYNTAX);
+			if (s[i] == ',') {
+				i++;
+				st = stack[depth - 1] == '{' ? KEY : VALUE;
+				continue;
+			}
+			if ((s[i] == '}' && stack[depth - 1] == '{') || (s[i] == ']' && stack[depth - 1] == '[')) {
+				i++;
+				depth--;
+				continue;
+			}
+			FAIL(JSON_PARSE_SYNTAX);
+		}
+		if (i >= n)
+			FAIL(JSON_PARSE_SYNTAX);
+		if (st == KEY_OR_END && s[i] == '}') {
+			i++;
+			depth--;
+			st = AFTER_VALUE;
+			continue;
+		}
+		if (st == ELEM_OR_END && s[i] == ']') {
+			i++;
+			depth--;
+			st = AFTER_VALUE;
+			continue;
+		}
+		if (st == KEY || st == KEY_OR_END) {
+			if (s[i] != '"')
+				FAIL(JSON_PARSE_SYNTAX);
+		}
+		char c = s[i];
+		if (c == '{' || c == '[') {
+			if (depth >= max_depth)
+				FAIL(JSON_PARSE_TOO_DEEP);
+			stack[depth++] = c;
+			i++;
+			st = c == '{' ? KEY_OR_END : ELEM_OR_END;
+			continue;
+		}
+		if (c == '"') {
+			i++;
+			for (;;) {
+				if (i >= n)
+					FAIL(JSON_PARSE_SYNTAX);
+				unsigned char ch = (unsigned char)s[i];
+				if (ch == '"')
+					break;
+				if (ch < 0x20)
+					FAIL(JSON_PARSE_SYNTAX);
+				if (ch == '\\') {
+					i++;
+					if (i >= n)
+						FAIL(JSON_PARSE_SYNTAX);
+					ch = (unsigned char)s[i];
+					if (ch == 'u') {
+						for (int k = 1; k <= 4; k++) {
+							if (i + (size_t)k >= n || !strchr("0123456789abcdefABCDEF", s[i + (size_t)k]) ||
+							    !s[i + (size_t)k])
+								FAIL(JSON_PARSE_SYNTAX);
+						}
+						i += 4;
+					} else if (!strchr("\"\\/bfnrt", ch) || !ch) {
+						FAIL(JSON_PARSE_SYNTAX);
+					}
+				}
+				i++;
+			}
+			i++;
+			if (st == KEY || st == KEY_OR_END) {
+				WS();
+				if (i >= n || s[i] != ':')
+					FAIL(JSON_PARSE_SYNTAX);
+				i++;
+				st = VALUE;
+				continue;
+			}
+			st = AFTER_VALUE;
+			continue;
+		}
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			if (c == '-')
+				i++;
+			if (i >= n || s[i] < '0' || s[i] > '9')
+				FAIL(JSON_PARSE_SYNTAX);
+			if (s[i] == '0')
+				i++;
+			else
+				while (i < n && s[i] >= '0' && s[i] <= '9')
+					i++;
+			if (i < n && s[i] == '.') {
+				i++;
+				if (i >= n || s[i] < '0' || s[i] > '9')
+					FAIL(JSON_PARSE_SYNTAX);
+				while (i < n && s[i] >= '0' && s[i] <= '9')
+					i++;
+			}
+			if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+				i++;
+				if (i < n && (s[i] == '+' || s[i] == '-'))
+					i++;
+				if (i >= n || s[i] < '0' || s[i] > '9')
+					FAIL(JSON_PARSE_SYNTAX);
+				while (i < n && s[i] >= '0' && s[i] <= '9')
+					i++;
+			}
+			st = AFTER_VALUE;
+			continue;
+		}
+		if (n - i >= 4 && memcmp(s + i, "true", 4) == 0)
+			i += 4;
+		else if (n - i >= 5 && memcmp(s + i, "false", 5) == 0)
+			i += 5;
+		else if (n - i >= 4 && memcmp(s + i, "null", 4) == 0)
+			i += 4;
+		else
+			FAIL(JSON_PARSE_SYNTAX);
+		st = AFTER_VALUE;
+	}
+#undef WS
+#undef FAIL
+}
+
 enum json_parse_status json_parse_strict(const char *s, size_t n, int max_depth,
 					 struct json_object **out, size_t *offset)
 {
+	size_t where = 0;
 	*out = NULL;
 	if (offset)
 		*offset = 0;
@@ -64,42 +210,23 @@ enum json_parse_status json_parse_strict(const char *s, size_t n, int max_depth,
 		return JSON_PARSE_BAD_UTF8;
 	if (n > INT32_MAX)
 		return JSON_PARSE_SYNTAX;
-	struct json_tokener *tok = json_tokener_new_ex(max_depth);
+	enum json_parse_status st = syntax_check(s, n, max_depth, &where);
+	if (st != JSON_PARSE_OK) {
+		if (offset)
+			*offset = where;
+		return st;
+	}
+	struct json_tokener *tok = json_tokener_new_ex(max_depth + 1);
 	if (!tok)
 		abort();
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	struct json_object *root = json_tokener_parse_ex(tok, s, (int)n);
-	enum json_tokener_error jerr = json_tokener_get_error(tok);
-	size_t end = json_tokener_get_parse_end(tok);
-	enum json_parse_status st = JSON_PARSE_OK;
-	if (!root) {
-		/*
-		 * json_tokener_continue means the input ended inside a value, and a
-		 * bare number at the very end is only complete once the tokener
-		 * sees the end: feed it an explicit terminator.
-		 */
-		if (jerr == json_tokener_continue) {
-			root = json_tokener_parse_ex(tok, "", 1);
-			jerr = json_tokener_get_error(tok);
-			end = n;
-		}
-		if (!root) {
-			st = jerr == json_tokener_error_depth ? JSON_PARSE_TOO_DEEP : JSON_PARSE_SYNTAX;
-			if (offset)
-				*offset = end;
-			json_tokener_free(tok);
-			return st;
-		}
-	}
+	if (!root && json_tokener_get_error(tok) == json_tokener_continue)
+		root = json_tokener_parse_ex(tok, "", 1); /* a bare number ends only at end of input */
 	json_tokener_free(tok);
-	for (size_t i = end; i < n; i++) {
-		char c = s[i];
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-			json_object_put(root);
-			if (offset)
-				*offset = i;
-			return JSON_PARSE_TRAILING;
-		}
+	if (!root) {
+		/* valid JSON that json-c could not build: a "null" document */
+		return JSON_PARSE_SYNTAX;
 	}
 	*out = root;
 	return JSON_PARSE_OK;

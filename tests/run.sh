@@ -1,0 +1,92 @@
+#!/bin/bash
+# The whole suite: C unit tests, then a throwaway stack (MariaDB in a temp
+# datadir, the worker pool, nginx on a free port) and every integration
+# script against it. Each program prints TAP-style "ok"/"not ok" lines; this
+# script counts them and ends with one line "N passed, M failed".
+# Usage: tests/run.sh [--unit-only] UNIT_BINARY...
+set -u
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+UNIT_ONLY=0
+if [ "${1:-}" = "--unit-only" ]; then UNIT_ONLY=1; shift; fi
+OUT="$(mktemp -d /tmp/medusa-c-test.XXXXXX)"
+PASS=0
+FAIL=0
+
+# run_prog NAME CMD...: runs one test program, counts its lines
+run_prog() {
+	local name="$1"; shift
+	local log="$OUT/${name//\//_}.log"
+	"$@" >"$log" 2>&1
+	local rc=$?
+	local p f
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc without a failing check (crash?)" >>"$log"
+		f=1
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name ran no check" >>"$log"
+		f=1
+	fi
+	PASS=$((PASS + p))
+	FAIL=$((FAIL + f))
+	printf '%-28s %4d passed, %d failed\n' "$name" "$p" "$f"
+	grep '^not ok' "$log" | head -40 | sed 's/^/    /'
+	if [ "$f" -ne 0 ]; then tail -5 "$log" | grep -v '^ok ' | sed 's/^/    | /'; fi
+}
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+for bin in "$@"; do
+	run_prog "unit/$(basename "$bin")" "$bin"
+done
+
+if [ "$UNIT_ONLY" = 0 ]; then
+	VAR="$OUT/var"
+	mkdir -p "$VAR"
+	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	export VAR PORT
+	export WORKERS="${WORKERS:-2}"
+	export JWT_SECRET=anchor-jwt-secret COOKIE_SECRET=anchor-cookie-secret
+	# cheaper scrypt for the suite (registration/login cost is measured by make bench)
+	export PASSWORD_SCRYPT_LOGN="${PASSWORD_SCRYPT_LOGN:-12}"
+	if [ -n "${SANITIZE:-}" ]; then
+		export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$VAR/sanitizer"
+		export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$VAR/sanitizer"
+	fi
+	if "$ROOT/scripts/stack.sh" start >"$OUT/stack.log" 2>&1; then
+		export BASE_URL="http://127.0.0.1:$PORT"
+		for t in "$ROOT"/tests/integration/test_*.py "$ROOT"/tests/integration/replay.py; do
+			[ -f "$t" ] || continue
+			run_prog "integration/$(basename "$t" .py)" python3 "$t"
+		done
+	else
+		echo "not ok - the stack did not start" >"$OUT/stack-start.log"
+		cat "$OUT/stack.log" | tail -30 | sed 's/^/    | /'
+		FAIL=$((FAIL + 1))
+	fi
+	"$ROOT/scripts/stack.sh" stop >>"$OUT/stack.log" 2>&1
+	# a worker that crashed is restarted by the master, so look at the log too
+	if grep -qE "killed by signal|AddressSanitizer|runtime error" "$VAR"/log/*.log 2>/dev/null; then
+		echo "not ok - a worker crashed or a sanitizer reported during the run:"
+		grep -hE "killed by signal|AddressSanitizer|runtime error" "$VAR"/log/*.log | head -20 | sed 's/^/    | /'
+		FAIL=$((FAIL + 1))
+	else
+		PASS=$((PASS + 1))
+		echo "ok - no worker crashed during the run"
+	fi
+	if ls "$VAR"/sanitizer* >/dev/null 2>&1; then
+		echo "not ok - sanitizer reports (leaks or undefined behaviour):"
+		head -60 "$VAR"/sanitizer* | sed 's/^/    | /'
+		FAIL=$((FAIL + 1))
+	elif [ -n "${SANITIZE:-}" ]; then
+		PASS=$((PASS + 1))
+		echo "ok - no sanitizer report from any worker"
+	fi
+fi
+
+echo "logs: $OUT"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
