@@ -80,3 +80,11 @@ enum api_err auth_token(struct req *r)
 	free(tok);
 	return API_OK;
 }
+
+/* placeholders: being written now */
+enum api_err auth_session_create(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
+enum api_err auth_session_get(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
+enum api_err auth_session_delete(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
+enum api_err auth_email_exists(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
+enum api_err customers_password_token(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
+enum api_err customers_password_reset(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }

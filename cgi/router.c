@@ -27,7 +27,18 @@ static const struct route routes[] = {
 	{ "POST", "/store/customers", customers_create, AUTH_NONE, 1 },
 	{ "GET", "/store/customers/me", customers_me_get, AUTH_REQUIRED, 0 },
 	{ "POST", "/store/customers/me", customers_me_update, AUTH_REQUIRED, 1 },
+	{ "POST", "/store/customers/password-token", customers_password_token, AUTH_NONE, 1 },
+	{ "POST", "/store/customers/password-reset", customers_password_reset, AUTH_NONE, 1 },
+	{ "POST", "/store/customers/me/addresses", addresses_create, AUTH_REQUIRED, 1 },
+	{ "POST", "/store/customers/me/addresses/:id", addresses_update, AUTH_REQUIRED, 1 },
+	{ "DELETE", "/store/customers/me/addresses/:id", addresses_delete, AUTH_REQUIRED, 0 },
+	{ "GET", "/store/customers/me/orders", orders_list, AUTH_REQUIRED, 0 },
+	{ "GET", "/store/customers/me/payment-methods", payment_methods_list, AUTH_REQUIRED, 0 },
 	{ "POST", "/store/auth/token", auth_token, AUTH_NONE, 1 },
+	{ "POST", "/store/auth", auth_session_create, AUTH_NONE, 1 },
+	{ "GET", "/store/auth", auth_session_get, AUTH_REQUIRED, 0 },
+	{ "DELETE", "/store/auth", auth_session_delete, AUTH_NONE, 0 },
+	{ "GET", "/store/auth/:email", auth_email_exists, AUTH_NONE, 0 },
 };
 
 /*

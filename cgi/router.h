@@ -41,7 +41,20 @@ void router_dispatch(struct req *r);
 enum api_err customers_create(struct req *r);
 enum api_err customers_me_get(struct req *r);
 enum api_err customers_me_update(struct req *r);
+enum api_err customers_password_token(struct req *r);
+enum api_err customers_password_reset(struct req *r);
 enum api_err auth_token(struct req *r);
+enum api_err auth_session_create(struct req *r);
+enum api_err auth_session_get(struct req *r);
+enum api_err auth_session_delete(struct req *r);
+enum api_err auth_email_exists(struct req *r);
+/* cgi/addresses.c: r->params[0] is the address id where the path has one */
+enum api_err addresses_create(struct req *r);
+enum api_err addresses_update(struct req *r);
+enum api_err addresses_delete(struct req *r);
+/* cgi/orders.c */
+enum api_err orders_list(struct req *r);
+enum api_err payment_methods_list(struct req *r);
 
 /* Shared by handlers: the authenticated customer, loaded, or an error recorded on r. */
 struct customer;

@@ -1,0 +1,5 @@
+/* orders: placeholder until the real handlers land (being written now). */
+#include "cgi/router.h"
+#include "common/respond.h"
+enum api_err orders_list(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
+enum api_err payment_methods_list(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
