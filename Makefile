@@ -40,14 +40,17 @@ all: $(BIN) $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h sql/*.h cgi/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BIN): $(CGI_OBJ) $(SQL_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) tests/unit/harness.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(COMMON_OBJ) $(LDFLAGS_ALL) $(LIBS)
+	@echo "  TEST    $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(COMMON_OBJ) $(LDFLAGS_ALL) $(LIBS)
 
 # Installs the Debian packages the stack needs (as root), or prints the apt-get line.
 deps:

@@ -2,19 +2,29 @@
  * auth_routes: /store/auth*. Login checks the password with the scrypt
  * parameters stored in the record, and upgrades a weaker record (Medusa's
  * N=2) to the configured cost after a successful login.
+ *
+ * Sessions: a login always starts a NEW session id (and deletes the one the
+ * request came with), so a session id planted before login is useless
+ * afterwards (session fixation); Medusa keeps the old id.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "cgi/router.h"
 #include "common/body.h"
+#include "common/config.h"
+#include "common/cookie.h"
+#include "common/customer_json.h"
 #include "common/json.h"
 #include "common/jwt.h"
 #include "common/password.h"
 #include "common/respond.h"
 #include "sql/customer_store.h"
+#include "sql/session_store.h"
 
 #define TOKEN_TTL_S 2592000 /* 30 days, as Medusa's expiresIn: "30d" */
 
@@ -81,10 +91,249 @@ enum api_err auth_token(struct req *r)
 	return API_OK;
 }
 
-/* placeholders: being written now */
-enum api_err auth_session_create(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
-enum api_err auth_session_get(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
-enum api_err auth_session_delete(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
-enum api_err auth_email_exists(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
-enum api_err customers_password_token(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
-enum api_err customers_password_reset(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
+
+enum api_err auth_start_session(struct req *r, const char *customer_id)
+{
+	char sid[COOKIE_SID_LEN + 1], value[COOKIE_VALUE_MAX * 3], date[30];
+	if (cookie_new_sid(sid) != 0)
+		return E_UNKNOWN;
+	long long now = req_epoch_ms();
+	if (r->session_id[0])
+		session_store_delete(&r->w->db, &r->arena, r->session_id);
+	enum store_rc rc = session_store_create(&r->w->db, &r->arena, sid, customer_id, now, r->cfg->session_ttl);
+	if (rc == STORE_UNAVAILABLE)
+		return E_DB_UNAVAILABLE;
+	if (rc != STORE_OK)
+		return E_DATABASE;
+	if (cookie_sign(r->cfg->cookie_secret, sid, value, sizeof(value)) != 0)
+		return E_UNKNOWN;
+	cookie_http_date(now / 1000 + r->cfg->session_ttl, date);
+	char *line = arena_printf(&r->arena, "%s=%s; Path=/; Expires=%s; HttpOnly%s", r->cfg->cookie_name, value, date,
+				  r->https ? "; Secure; SameSite=None" : "");
+	respond_header(r, "Set-Cookie", line);
+	strcpy(r->session_id, sid);
+	return API_OK;
+}
+
+/* The auth-shaped customer of the current request. */
+static enum api_err answer_auth_customer(struct req *r, const char *id)
+{
+	struct customer *c = NULL;
+	enum store_rc rc = customer_store_load(&r->w->db, &r->arena, id, &c);
+	if (rc == STORE_NO_CUSTOMER)
+		return respond_fail(r, E_NOT_FOUND, "Customer with id: %s was not found", id);
+	if (rc == STORE_UNAVAILABLE)
+		return E_DB_UNAVAILABLE;
+	if (rc != STORE_OK)
+		return E_DATABASE;
+	customer_json_wrapped(r->out, c, CUSTOMER_AUTH);
+	return API_OK;
+}
+
+enum api_err auth_session_create(struct req *r)
+{
+	char *id = NULL;
+	enum api_err e = login(r, &id);
+	if (e != API_OK)
+		return e;
+	if ((e = auth_start_session(r, id)) != API_OK)
+		return e;
+	return answer_auth_customer(r, id);
+}
+
+enum api_err auth_session_get(struct req *r)
+{
+	struct customer *c = NULL;
+	enum api_err e = customers_load_me(r, &c);
+	if (e != API_OK)
+		return e;
+	customer_json_wrapped(r->out, c, CUSTOMER_AUTH);
+	return API_OK;
+}
+
+enum api_err auth_session_delete(struct req *r)
+{
+	/* bearer tokens are stateless and stay valid, as in Medusa */
+	if (r->auth_by_session && r->session_id[0]) {
+		enum store_rc rc = session_store_delete(&r->w->db, &r->arena, r->session_id);
+		if (rc == STORE_UNAVAILABLE)
+			return E_DB_UNAVAILABLE;
+	}
+	r->body_type = "text/plain; charset=utf-8";
+	buf_adds(r->out, "OK");
+	return API_OK;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes a path segment into the arena; NULL on a malformed escape. */
+static char *path_decode(struct req *r, const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	char *d = arena_alloc(&r->arena, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			d[o++] = s[i];
+			continue;
+		}
+		if (i + 2 >= n)
+			return NULL;
+		int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+		if (hi < 0 || lo < 0)
+			return NULL;
+		d[o++] = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	d[o] = '\0';
+	if (!json_utf8_valid(d, o))
+		return NULL;
+	return d;
+}
+
+enum api_err auth_email_exists(struct req *r)
+{
+	char *email = path_decode(r, r->params[0]);
+	if (!email)
+		return respond_fail(r, E_INVALID_DATA, "URI malformed");
+	for (char *p = email; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 32;
+	int exists = 0;
+	enum store_rc rc = customer_store_account_exists(&r->w->db, &r->arena, email, &exists);
+	if (rc == STORE_UNAVAILABLE)
+		return E_DB_UNAVAILABLE;
+	if (rc != STORE_OK)
+		return E_DATABASE;
+	buf_adds(r->out, exists ? "{\"exists\":true}" : "{\"exists\":false}");
+	return API_OK;
+}
+
+static const struct field_spec token_fields[] = {
+	{ "email", FK_EMAIL, 1, 0, NULL },
+};
+static const struct field_set token_set = FIELD_SET(token_fields);
+
+static const struct field_spec reset_fields[] = {
+	{ "email", FK_EMAIL, 1, 0, NULL },
+	{ "token", FK_STRING, 1, 0, NULL },
+	{ "password", FK_STRING, 1, 1024, NULL },
+};
+static const struct field_set reset_set = FIELD_SET(reset_fields);
+
+#define RESET_TTL_S 900
+
+static char *lower_email(struct req *r, const char *s)
+{
+	char *e = arena_strdup(&r->arena, s);
+	for (char *p = e; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 32;
+	return e;
+}
+
+enum api_err customers_password_token(struct req *r)
+{
+	enum api_err e = body_validate(r, r->json, &token_set);
+	if (e != API_OK)
+		return e;
+	struct store_reset sr;
+	enum store_rc rc = customer_store_find_reset(&r->w->db, &r->arena, lower_email(r, body_str(r->json, "email")), &sr);
+	if (rc == STORE_UNAVAILABLE)
+		return E_DB_UNAVAILABLE;
+	if (rc != STORE_OK && rc != STORE_NO_CUSTOMER)
+		return E_DATABASE;
+	r->status = 204;
+	/* unknown email, or an account without a hash to key the token with: same answer */
+	if (rc == STORE_NO_CUSTOMER || !sr.password_hash)
+		return API_OK;
+	long long iat = (long long)time(NULL);
+	struct buf p = BUF_INIT;
+	buf_init(&p);
+	buf_adds(&p, "{\"customer_id\":");
+	json_w_strz(&p, sr.id);
+	buf_addf(&p, ",\"exp\":%lld,\"iat\":%lld}", iat + RESET_TTL_S, iat);
+	char *tok = jwt_sign_hs256((const unsigned char *)sr.password_hash, strlen(sr.password_hash), p.data, p.len);
+	buf_release(&p);
+	if (!tok)
+		return E_UNKNOWN;
+	/* the token leaves only through the outbox (a mailer reads it), never in the answer or the log */
+	struct buf d = BUF_INIT;
+	buf_init(&d);
+	buf_adds(&d, "{\"id\":");
+	json_w_strz(&d, sr.id);
+	buf_adds(&d, ",\"email\":");
+	json_w_strz(&d, sr.email);
+	buf_adds(&d, ",\"first_name\":");
+	json_w_strz(&d, sr.first_name);
+	buf_adds(&d, ",\"last_name\":");
+	json_w_strz(&d, sr.last_name);
+	buf_adds(&d, ",\"token\":");
+	json_w_strz(&d, tok);
+	buf_addc(&d, '}');
+	OPENSSL_cleanse(tok, strlen(tok));
+	free(tok);
+	rc = customer_store_event(&r->w->db, &r->arena, "customer.password_reset", d.data, req_epoch_ms());
+	buf_release(&d);
+	if (rc == STORE_UNAVAILABLE)
+		return E_DB_UNAVAILABLE;
+	if (rc != STORE_OK)
+		return E_DATABASE;
+	return API_OK;
+}
+
+enum api_err customers_password_reset(struct req *r)
+{
+	enum api_err e = body_validate(r, r->json, &reset_set);
+	if (e != API_OK)
+		return e;
+	struct store_reset sr;
+	enum store_rc rc = customer_store_find_reset(&r->w->db, &r->arena, lower_email(r, body_str(r->json, "email")), &sr);
+	if (rc == STORE_UNAVAILABLE)
+		return E_DB_UNAVAILABLE;
+	if (rc != STORE_OK && rc != STORE_NO_CUSTOMER)
+		return E_DATABASE;
+	if (rc == STORE_NO_CUSTOMER || !sr.password_hash)
+		return respond_fail(r, E_UNAUTHORIZED, "Invalid or expired password reset token");
+	const char *tok = body_str(r->json, "token");
+	struct json_object *claims = NULL;
+	/* Medusa answers 500 for a malformed, badly signed, expired or used token; we answer 401 */
+	if (jwt_verify(tok, strlen(tok), (const unsigned char *)sr.password_hash, strlen(sr.password_hash),
+		       (long long)time(NULL), &claims) != JWT_OK)
+		return respond_fail(r, E_UNAUTHORIZED, "Invalid or expired password reset token");
+	struct json_object *cid = NULL;
+	int match = json_object_object_get_ex(claims, "customer_id", &cid) && json_object_is_type(cid, json_type_string) &&
+		    strcmp(json_object_get_string(cid), sr.id) == 0;
+	json_object_put(claims);
+	if (!match)
+		return respond_fail(r, E_UNAUTHORIZED, "Invalid or expired password reset token");
+	const char *pw = body_str(r->json, "password");
+	if (*pw) {
+		char hash[PASSWORD_RECORD_B64_LEN + 1];
+		if (password_hash(pw, strlen(pw), &r->w->pw, hash) != 0)
+			return E_UNKNOWN;
+		rc = customer_store_reset_password(&r->w->db, &r->arena, sr.id, sr.password_hash, hash, req_epoch_ms());
+		if (rc == STORE_NO_CUSTOMER) /* a concurrent reset used the token first */
+			return respond_fail(r, E_UNAUTHORIZED, "Invalid or expired password reset token");
+		if (rc == STORE_UNAVAILABLE)
+			return E_DB_UNAVAILABLE;
+		if (rc != STORE_OK)
+			return E_DATABASE;
+	}
+	struct customer *c = NULL;
+	rc = customer_store_load(&r->w->db, &r->arena, sr.id, &c);
+	if (rc == STORE_UNAVAILABLE)
+		return E_DB_UNAVAILABLE;
+	if (rc != STORE_OK)
+		return E_DATABASE;
+	customer_json_wrapped(r->out, c, CUSTOMER_BARE);
+	return API_OK;
+}

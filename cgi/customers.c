@@ -230,6 +230,9 @@ enum api_err customers_create(struct req *r)
 	default:
 		return store_error(r, rc, "");
 	}
+	/* registration logs the new customer in (Medusa sets session.customer_id) */
+	if ((e = auth_start_session(r, c->id)) != API_OK)
+		return e;
 	customer_json_wrapped(r->out, c, CUSTOMER_STORE);
 	return API_OK;
 }

@@ -14,6 +14,7 @@
 #include "common/body.h"
 #include "common/log.h"
 #include "common/respond.h"
+#include "sql/session_store.h"
 
 static enum api_err health(struct req *r)
 {
@@ -76,6 +77,31 @@ static int match(struct req *r, const char *pattern, const char *path)
 	return 1;
 }
 
+/*
+ * Session cookie first, then bearer token (API.md section 3). The cookie's
+ * HMAC is verified before its sid reaches the database.
+ */
+static void authenticate(struct req *r)
+{
+	char sid[REQ_ID_MAX];
+	r->customer_id[0] = '\0';
+	if (auth_cookie_sid(r, sid, sizeof(sid))) {
+		char *cid = NULL;
+		long long created = 0;
+		enum store_rc rc = session_store_get(&r->w->db, &r->arena, sid, req_epoch_ms(), &cid, &created);
+		if (rc == STORE_OK && strlen(cid) < sizeof(r->customer_id)) {
+			strcpy(r->customer_id, cid);
+			strcpy(r->session_id, sid);
+			r->auth_issued_ms = created;
+			r->auth_by_session = 1;
+			return;
+		}
+		if (rc == STORE_UNAVAILABLE)
+			r->auth_db_down = 1;
+	}
+	auth_bearer(r);
+}
+
 static void preflight(struct req *r)
 {
 	r->status = 204;
@@ -111,9 +137,9 @@ void router_dispatch(struct req *r)
 	}
 	r->route = rt;
 	if (strncasecmp(r->path, "/store", 6) == 0)
-		auth_authenticate(r);
+		authenticate(r);
 	if (rt->auth == AUTH_REQUIRED && !r->customer_id[0]) {
-		e = E_AUTH_REQUIRED;
+		e = r->auth_db_down ? E_DB_UNAVAILABLE : E_AUTH_REQUIRED;
 		goto done;
 	}
 	if (rt->json_body && (e = body_parse(r)) != API_OK)

@@ -56,6 +56,8 @@ enum api_err addresses_delete(struct req *r);
 enum api_err orders_list(struct req *r);
 enum api_err payment_methods_list(struct req *r);
 
+/* Starts a new cookie session for customer_id and adds its Set-Cookie header. */
+enum api_err auth_start_session(struct req *r, const char *customer_id);
 /* Shared by handlers: the authenticated customer, loaded, or an error recorded on r. */
 struct customer;
 enum api_err customers_load_me(struct req *r, struct customer **out);

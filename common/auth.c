@@ -1,5 +1,6 @@
 /*
- * auth: bearer JWT (HS256/384/512 with JWT_SECRET, domain "store").
+ * auth: bearer JWT (HS256/384/512 with JWT_SECRET, domain "store") and the
+ * signature check of the session cookie (the session row is looked up by the router).
  * Tokens carry whole seconds in iat, so revocation compares seconds: a token
  * issued in the same second as a password change stays valid (documented).
  */
@@ -10,10 +11,11 @@
 #include <time.h>
 
 #include "common/config.h"
+#include "common/cookie.h"
 #include "common/customer_json.h"
 #include "common/jwt.h"
 
-static void bearer(struct req *r)
+void auth_bearer(struct req *r)
 {
 	const char *h = r->authorization;
 	if (!h)
@@ -38,8 +40,7 @@ static void bearer(struct req *r)
 	r->auth_issued_ms = iat * 1000;
 }
 
-void auth_authenticate(struct req *r)
+int auth_cookie_sid(struct req *r, char *sid_out, size_t sidsz)
 {
-	r->customer_id[0] = '\0';
-	bearer(r);
+	return r->cookie && cookie_verify(r->cookie, r->cfg->cookie_name, r->cfg->cookie_secret, sid_out, sidsz);
 }

@@ -8,6 +8,14 @@
 #define AUTH_H
 #include "common/req.h"
 
-/* Sets r->customer_id and r->auth_issued_ms from a valid credential, if any. */
-void auth_authenticate(struct req *r);
+/*
+ * Bearer token: sets r->customer_id and r->auth_issued_ms when the
+ * Authorization header carries a valid store token; else leaves them empty.
+ */
+void auth_bearer(struct req *r);
+/*
+ * Session cookie: 1 and the sid in sid_out when the request carries a
+ * correctly signed session cookie (the session row is checked by the caller).
+ */
+int auth_cookie_sid(struct req *r, char *sid_out, size_t sidsz);
 #endif

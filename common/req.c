@@ -59,6 +59,7 @@ void req_begin(struct req *r, char **envp, FCGX_Stream *in, FCGX_Stream *out)
 	r->session_id[0] = '\0';
 	r->auth_issued_ms = 0;
 	r->auth_by_session = 0;
+	r->auth_db_down = 0;
 	r->status = 200;
 	r->err = API_OK;
 	r->errmsg = NULL;

@@ -59,7 +59,8 @@ struct req {
 	char customer_id[REQ_ID_MAX];  /* "" when anonymous */
 	long long auth_issued_ms;     /* when the credential was issued (token iat / session start) */
 	int auth_by_session;
-	char session_id[REQ_ID_MAX];
+	char session_id[REQ_ID_MAX];   /* the valid session of this request, "" if none */
+	int auth_db_down;              /* a session could not be checked: database unavailable */
 
 	/* response */
 	int status;               /* success status a handler may change (204...) */

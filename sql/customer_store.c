@@ -43,6 +43,14 @@ static const char SQL_INSERT_CUSTOMER[] =
 static const char SQL_INSERT_EVENT[] = "INSERT INTO event_outbox (event, data, created_at) VALUES (?, ?, ?)";
 static const char SQL_FIND_LOGIN[] =
 	"SELECT id, password_hash FROM customer WHERE email_live = ? AND has_account = 1";
+static const char SQL_ACCOUNT_EXISTS[] =
+	"SELECT 1 FROM customer WHERE email_live = ? AND has_account = 1 LIMIT 1";
+static const char SQL_FIND_RESET[] =
+	"SELECT id, email, first_name, last_name, password_hash FROM customer WHERE email_live = ? AND has_account = 1";
+static const char SQL_RESET[] =
+	"UPDATE customer SET password_hash = ?, credentials_at = ?, updated_at = ? WHERE id = ? AND password_hash = ? "
+	"AND deleted_at IS NULL";
+static const char SQL_DELETE_SESSIONS[] = "DELETE FROM session WHERE customer_id = ?";
 static const char SQL_REHASH[] = "UPDATE customer SET password_hash = ? WHERE id = ? AND password_hash = ?";
 
 static const char *const af_names[AF_COUNT] = {
@@ -469,4 +477,71 @@ enum store_rc customer_store_rehash(struct db *db, struct arena *a, const char *
 {
 	struct db_param p[3] = { db_str(new_hash), db_str(id), db_str(old_hash) };
 	return map_rc(db_exec(db, a, SQL_REHASH, p, 3, NULL, NULL));
+}
+
+enum store_rc customer_store_account_exists(struct db *db, struct arena *a, const char *email, int *exists)
+{
+	struct db_param p[1] = { db_str(email) };
+	struct db_rows r;
+	enum db_rc rc = db_exec(db, a, SQL_ACCOUNT_EXISTS, p, 1, &r, NULL);
+	if (rc != DB_OK)
+		return map_rc(rc);
+	*exists = r.nrows > 0;
+	return STORE_OK;
+}
+
+enum store_rc customer_store_find_reset(struct db *db, struct arena *a, const char *email, struct store_reset *out)
+{
+	struct db_param p[1] = { db_str(email) };
+	struct db_rows r;
+	enum db_rc rc = db_exec(db, a, SQL_FIND_RESET, p, 1, &r, NULL);
+	if (rc != DB_OK)
+		return map_rc(rc);
+	if (r.nrows == 0)
+		return STORE_NO_CUSTOMER;
+	out->id = db_cell(&r, 0, 0);
+	out->email = db_cell(&r, 0, 1);
+	out->first_name = db_cell(&r, 0, 2);
+	out->last_name = db_cell(&r, 0, 3);
+	out->password_hash = db_cell(&r, 0, 4);
+	return STORE_OK;
+}
+
+enum store_rc customer_store_reset_password(struct db *db, struct arena *a, const char *id, const char *old_hash,
+					    const char *new_hash, long long now_ms)
+{
+	char now[24];
+	customer_db_time(now_ms, now);
+	for (int attempt = 0;; attempt++) {
+		enum db_rc rc = db_begin(db);
+		if (rc != DB_OK)
+			return map_rc(rc);
+		unsigned long long n = 0;
+		struct db_param p[5] = { db_str(new_hash), db_str(now), db_str(now), db_str(id), db_str(old_hash) };
+		rc = db_exec(db, a, SQL_RESET, p, 5, NULL, &n);
+		if (rc == DB_OK && n == 0) {
+			db_rollback(db);
+			return STORE_NO_CUSTOMER;
+		}
+		if (rc == DB_OK) {
+			struct db_param q[1] = { db_str(id) };
+			rc = db_exec(db, a, SQL_DELETE_SESSIONS, q, 1, NULL, NULL);
+		}
+		if (rc == DB_OK)
+			rc = db_commit(db);
+		if (rc == DB_OK)
+			return STORE_OK;
+		db_rollback(db);
+		if (rc != DB_RETRY || attempt == 4)
+			return map_rc(rc);
+	}
+}
+
+enum store_rc customer_store_event(struct db *db, struct arena *a, const char *event_name, const char *data,
+				   long long now_ms)
+{
+	char now[24];
+	customer_db_time(now_ms, now);
+	struct db_param p[3] = { db_str(event_name), db_str(data), db_str(now) };
+	return map_rc(db_exec(db, a, SQL_INSERT_EVENT, p, 3, NULL, NULL));
 }

@@ -80,4 +80,24 @@ enum store_rc customer_store_find_login(struct db *db, struct arena *a, const ch
 /* Replaces a hash only if it is still old_hash (login-time upgrade). */
 enum store_rc customer_store_rehash(struct db *db, struct arena *a, const char *id, const char *old_hash,
 				    const char *new_hash);
+
+struct store_reset {
+	char *id, *email, *first_name, *last_name, *password_hash;
+};
+
+/* 1/0 in *exists: a live account with that (lower-cased) email. */
+enum store_rc customer_store_account_exists(struct db *db, struct arena *a, const char *email, int *exists);
+/* The live account with that email, for password reset. STORE_NO_CUSTOMER if none. */
+enum store_rc customer_store_find_reset(struct db *db, struct arena *a, const char *email, struct store_reset *out);
+/*
+ * Sets a new password only if the stored hash is still old_hash (so a reset
+ * token, keyed by that hash, works once), moves credentials_at (revoking
+ * earlier tokens) and deletes the customer's sessions, in one transaction.
+ * STORE_NO_CUSTOMER when the hash changed meanwhile.
+ */
+enum store_rc customer_store_reset_password(struct db *db, struct arena *a, const char *id, const char *old_hash,
+					    const char *new_hash, long long now_ms);
+/* Writes an event to the outbox (data: JSON text). */
+enum store_rc customer_store_event(struct db *db, struct arena *a, const char *event, const char *data,
+				   long long now_ms);
 #endif
