@@ -362,6 +362,22 @@ def cookie_problems(set_cookie_header):
     return errs
 
 
+def cookie_is_clearing(set_cookie_header):
+    """True if the Set-Cookie line deletes its cookie (Max-Age=0 or Expires in the past)."""
+    attrs = [a.strip() for a in (set_cookie_header or "").split(";")[1:]]
+    for a in attrs:
+        k, _, v = a.partition("=")
+        if k.lower() == "max-age" and v.strip().lstrip("-").isdigit() and int(v) <= 0:
+            return True
+        if k.lower() == "expires":
+            try:
+                if calendar.timegm(time.strptime(v.strip(), "%a, %d %b %Y %H:%M:%S GMT")) <= time.time():
+                    return True
+            except ValueError:
+                return False
+    return False
+
+
 # --------------------------------------------------------------------------
 # order-sensitive comparison with wildcards
 
