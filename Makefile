@@ -36,7 +36,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN := $(BUILD)/medusa-c
 
 .PHONY: all run start stop test unit deps clean bench status
-all: $(BIN) $(UNIT_BIN)
+all: $(BIN) $(UNIT_BIN) $(BUILD)/bench/ceiling
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h sql/*.h cgi/*.h)
 	@mkdir -p $(dir $@)
@@ -51,6 +51,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) tests/unit/harness.h
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $< $(COMMON_OBJ) $(LDFLAGS_ALL) $(LIBS)
+
+# The bench yardstick: transport + the same SQL round trips, nothing else (tests/bench/ceiling.c).
+$(BUILD)/bench/ceiling: tests/bench/ceiling.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(LDFLAGS_ALL) $(LIBS)
 
 # Installs the Debian packages the stack needs (as root), or prints the apt-get line.
 deps:

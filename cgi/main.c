@@ -13,6 +13,9 @@
  */
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +87,18 @@ static void serve_one(struct worker *w, struct req *r, char **envp, FCGX_Stream 
 	db_rollback(&w->db);
 }
 
+/*
+ * Kept FastCGI connections. nginx keeps several connections open to the
+ * pool (fastcgi_keep_conn + upstream keepalive). A libfcgi request object
+ * blocks on its one connection, so a worker holding a kept connection would
+ * never return to accept(): connections nginx opened meanwhile would wait in
+ * the listen queue for as long as the kept one lives. Each worker therefore
+ * holds up to WORKER_CONNS connections and poll()s them and the (non-blocking)
+ * listening socket together, serving whichever has a request. accept() is
+ * ours; libfcgi only reads and writes records on a connection we hand it.
+ */
+#define WORKER_CONNS 32
+
 static int worker_main(const struct config *cfg, int listen_fd)
 {
 	struct worker w;
@@ -91,30 +106,81 @@ static int worker_main(const struct config *cfg, int listen_fd)
 	install(SIGTERM, on_stop, 0);
 	install(SIGINT, on_stop, 0);
 	install(SIGPIPE, SIG_IGN, 1);
-	FCGX_Request fr;
-	if (FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-		log_error("cannot initialise the FastCGI request");
-		return 1;
+	static FCGX_Request conns[WORKER_CONNS];
+	for (int i = 0; i < WORKER_CONNS; i++) {
+		/* listen_sock -1: libfcgi must never accept by itself (it would block) */
+		if (FCGX_InitRequest(&conns[i], -1, 0) != 0) {
+			log_error("cannot initialise the FastCGI request");
+			return 1;
+		}
 	}
 	struct req r;
 	memset(&r, 0, sizeof(r));
 	arena_init(&r.arena, 16384);
 	db_ensure(&w.db); /* connect early; a failure is retried per request */
-	while (!stop_requested) {
-		if (FCGX_Accept_r(&fr) < 0) {
-			if (stop_requested || errno == EINTR)
+	int recycle = 0;
+	while (!stop_requested && !recycle) {
+		struct pollfd pfd[WORKER_CONNS + 1];
+		int map[WORKER_CONNS + 1], n = 0, free_slot = -1;
+		for (int i = 0; i < WORKER_CONNS; i++) {
+			if (conns[i].ipcFd >= 0) {
+				pfd[n].fd = conns[i].ipcFd;
+				pfd[n].events = POLLIN;
+				map[n++] = i;
+			} else if (free_slot < 0) {
+				free_slot = i;
+			}
+		}
+		if (free_slot >= 0) {
+			pfd[n].fd = listen_fd;
+			pfd[n].events = POLLIN;
+			map[n++] = -1;
+		}
+		int ready = poll(pfd, (nfds_t)n, -1);
+		if (ready < 0) {
+			if (errno == EINTR)
 				continue;
-			log_error("accept failed: %s", strerror(errno));
+			log_error("poll failed: %s", strerror(errno));
 			break;
 		}
-		serve_one(&w, &r, fr.envp, fr.in, fr.out);
-		FCGX_Finish_r(&fr);
-		req_end(&r);
-		w.served++;
-		if (cfg->max_requests && w.served >= (unsigned long long)cfg->max_requests)
-			break;
+		for (int k = 0; k < n && !recycle; k++) {
+			if (!pfd[k].revents)
+				continue;
+			FCGX_Request *fr;
+			if (map[k] < 0) {
+				int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+				if (fd < 0)
+					continue; /* another worker took it (EAGAIN), or a transient error */
+				fr = &conns[free_slot];
+				fr->ipcFd = fd;
+				/* FCGX_Accept_r first finishes the previous request and closes a
+				 * connection that is not marked kept: mark the fresh one kept */
+				fr->keepConnection = 1;
+			} else {
+				fr = &conns[map[k]];
+			}
+			/* data is waiting: this reads the request's records without blocking long */
+			if (FCGX_Accept_r(fr) < 0) {
+				fr->ipcFd = -1; /* the peer closed a kept connection; libfcgi closed it */
+				continue;
+			}
+			serve_one(&w, &r, fr->envp, fr->in, fr->out);
+			FCGX_Finish_r(fr);
+			req_end(&r);
+			w.served++;
+			if (cfg->max_requests && w.served >= (unsigned long long)cfg->max_requests)
+				recycle = 1;
+			if (stop_requested)
+				break;
+		}
 	}
-	FCGX_Free(&fr, 1);
+	/* close kept connections: nginx drops them and opens new ones to other workers */
+	for (int i = 0; i < WORKER_CONNS; i++) {
+		if (conns[i].ipcFd >= 0)
+			close(conns[i].ipcFd);
+		conns[i].ipcFd = -1;
+		FCGX_Free(&conns[i], 0);
+	}
 	arena_release(&r.arena);
 	worker_release(&w);
 	mysql_library_end();
@@ -149,6 +215,12 @@ static int open_listener(const char *listen)
 	}
 	if (strncmp(listen, "unix:", 5) == 0 || listen[0] == '/')
 		chmod(path, 0666); /* the web server runs as another user; the directory guards access */
+	/* workers poll it and accept themselves; a lost race must not block */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		fprintf(stderr, "medusa-c: cannot make the listening socket non-blocking: %s\n", strerror(errno));
+		return -1;
+	}
 	return fd;
 }
 

@@ -150,10 +150,11 @@ start_db() {
         --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
         --default-time-zone=+00:00 \
         ${MARIADBD_OPTS:-} </dev/null >>"$MY_LOG" 2>&1 &
-    local pid=$! i
-    for ((i = 0; i < 300; i++)); do
+    local pid=$! ready='' deadline=$((SECONDS + 30))
+    while [ $SECONDS -lt $deadline ]; do
         if mariadb-admin --no-defaults --socket="$MY_SOCK" --user=root --connect-timeout=1 \
             ping >/dev/null 2>&1; then
+            ready=1
             break
         fi
         if gone "$pid"; then
@@ -162,7 +163,7 @@ start_db() {
         fi
         sleep 0.1
     done
-    if [ "$i" -ge 300 ]; then
+    if [ -z "$ready" ]; then
         tail_log "$MY_LOG"
         die "MariaDB did not answer within 30 s"
     fi
@@ -221,6 +222,7 @@ start_app() {
     [ -x "$BIN" ] || die "no executable at BIN='$BIN' (run make first)"
     load_secrets
     rm -f "$APP_SOCK"   # a socket left by a killed pool would make bind() fail
+    printf -- '--- stack.sh start %s ---\n' "$(date -u +%FT%TZ)" >>"$APP_LOG"
     say "starting $WORKERS worker(s): $BIN"
     DATABASE_URL="mysql://root@localhost/$DB_NAME?socket=$MY_SOCK" \
         LISTEN="unix:$APP_SOCK" WORKERS=$WORKERS \
@@ -277,6 +279,7 @@ render_nginx() {
 start_nginx() {
     say "starting nginx on 127.0.0.1:$PORT"
     rm -f "$NGX_PID"
+    printf -- '--- stack.sh start %s ---\n' "$(date -u +%FT%TZ)" >>"$NGX_LOG"
     # nginx daemonises itself (and calls setsid); its master writes $NGX_PID.
     if ! nginx -p "$VAR/" -c "$NGX_CONF" -e "$NGX_LOG" </dev/null 2>"$LOG/nginx-start.log"; then
         tail_log "$LOG/nginx-start.log" "$NGX_LOG"
@@ -298,8 +301,8 @@ stop_nginx() {
 }
 
 wait_healthy() {
-    local i code=
-    for ((i = 0; i < 100; i++)); do
+    local code='' deadline=$((SECONDS + 20))
+    while [ $SECONDS -lt $deadline ]; do
         code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$HEALTH_URL" || true)
         [ "$code" = 200 ] && return 0
         if ! app_pid >/dev/null; then
@@ -349,6 +352,8 @@ trap on_exit EXIT
 cmd_db() {
     refuse_if_running
     prepare_dirs
+    trap 'exit 130' INT   # through on_exit, which stops what was started
+    trap 'exit 143' TERM
     STARTING=1
     start_db
     STARTING=
@@ -359,6 +364,8 @@ cmd_start() {
     refuse_if_running
     [ -x "$BIN" ] || die "no executable at BIN='$BIN' (run make first)"
     prepare_dirs
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
     STARTING=1
     render_nginx   # first: a bad template fails before anything runs
     start_db
@@ -390,14 +397,22 @@ cmd_status() {
 }
 
 cmd_run() {
+    local stop_rc=
     cmd_start
-    trap 'say "stopping"; trap - INT TERM; cmd_stop; exit 130' INT TERM
+    # The trap only records the signal: run from inside the loop's checks (whose stdout goes to
+    # /dev/null) it would stop the stack silently; and a second Ctrl-C cannot cut a stop short.
+    trap 'stop_rc=130' INT
+    trap 'stop_rc=143' TERM
     say "running in the foreground; Ctrl-C stops the stack"
-    while db_pid >/dev/null && app_pid >/dev/null && ngx_pid >/dev/null; do
+    while [ -z "$stop_rc" ] && db_pid >/dev/null && app_pid >/dev/null && ngx_pid >/dev/null; do
         sleep 1 &
-        wait $! || true
+        wait $! || true   # returns at once when a trapped signal arrives
     done
-    trap - INT TERM
+    if [ -n "$stop_rc" ]; then
+        say "stopping"
+        cmd_stop
+        exit "$stop_rc"
+    fi
     say "a process exited unexpectedly:" >&2
     cmd_status >&2 || true
     tail_log "$APP_LOG" "$NGX_LOG" "$MY_LOG"

@@ -1,0 +1,131 @@
+/*
+ * ceiling: the yardstick for `make bench`. A FastCGI responder behind the
+ * same nginx that does only the transport and the same SQL round trips as
+ * the endpoint being measured: no auth, no validation, no JSON building.
+ *   GET  /fixed                -> fixed JSON, no database
+ *   GET  /store/customers/me   -> the customer+addresses SELECT medusa-c runs
+ *   POST /store/customers/me   -> BEGIN; SELECT ... FOR UPDATE; UPDATE; INSERT event; COMMIT
+ * Env: LISTEN (socket path), DB_SOCKET, DB_NAME, BENCH_CUSTOMER, WORKERS.
+ */
+#include <fcgiapp.h>
+#include <mysql.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char SEL[] =
+	"SELECT c.id, c.created_at, c.updated_at, c.deleted_at, c.email, c.first_name, c.last_name, "
+	"c.billing_address_id, c.phone, c.has_account, c.metadata, c.password_hash, c.credentials_at, "
+	"a.id, a.created_at, a.updated_at, a.deleted_at, a.customer_id, a.company, a.first_name, a.last_name, "
+	"a.address_1, a.address_2, a.city, a.country_code, a.province, a.postal_code, a.phone, a.metadata "
+	"FROM customer c LEFT JOIN address a ON a.deleted_at IS NULL "
+	"AND (a.customer_id = c.id OR a.id = c.billing_address_id) "
+	"WHERE c.id = ? AND c.deleted_at IS NULL ORDER BY a.created_at, a.id";
+static const char SEL_LOCK_SUFFIX[] = " FOR UPDATE";
+static const char UPD[] = "UPDATE customer SET first_name = ?, updated_at = NOW(3) WHERE id = ?";
+static const char EVT[] = "INSERT INTO event_outbox (event, data, created_at) VALUES ('customer.updated', ?, NOW(3))";
+
+static MYSQL_STMT *prep(MYSQL *m, const char *sql)
+{
+	MYSQL_STMT *s = mysql_stmt_init(m);
+	if (!s || mysql_stmt_prepare(s, sql, (unsigned long)strlen(sql))) {
+		fprintf(stderr, "ceiling: prepare failed: %s\n", mysql_error(m));
+		exit(1);
+	}
+	return s;
+}
+
+static int run(MYSQL_STMT *s, const char **vals, int n)
+{
+	MYSQL_BIND b[4];
+	memset(b, 0, sizeof(b));
+	for (int i = 0; i < n; i++) {
+		b[i].buffer_type = MYSQL_TYPE_STRING;
+		b[i].buffer = (void *)vals[i];
+		b[i].buffer_length = (unsigned long)strlen(vals[i]);
+	}
+	if ((n && mysql_stmt_bind_param(s, b)) || mysql_stmt_execute(s))
+		return -1;
+	if (mysql_stmt_field_count(s)) {
+		/* fetch every row, as the real endpoint does */
+		if (mysql_stmt_store_result(s))
+			return -1;
+		while (mysql_stmt_fetch(s) == 0)
+			;
+		mysql_stmt_free_result(s);
+	}
+	return 0;
+}
+
+static void worker(int fd)
+{
+	MYSQL *m = mysql_init(NULL);
+	if (!mysql_real_connect(m, "localhost", "root", NULL, getenv("DB_NAME"), 0, getenv("DB_SOCKET"), 0)) {
+		fprintf(stderr, "ceiling: connect: %s\n", mysql_error(m));
+		exit(1);
+	}
+	char lock[sizeof(SEL) + sizeof(SEL_LOCK_SUFFIX)];
+	snprintf(lock, sizeof(lock), "%s%s", SEL, SEL_LOCK_SUFFIX);
+	MYSQL_STMT *sel = prep(m, SEL), *sel_lock = prep(m, lock), *upd = prep(m, UPD), *evt = prep(m, EVT);
+	const char *id = getenv("BENCH_CUSTOMER");
+	FCGX_Request r;
+	FCGX_InitRequest(&r, fd, 0);
+	static const char fixed[] = "{\"customer\":{\"id\":\"cus_01M8D3KGG222EC1538KXD4XNJN\",\"email\":\"a@b.co\"}}";
+	char name[32];
+	unsigned long n = 0;
+	while (FCGX_Accept_r(&r) == 0) {
+		const char *method = FCGX_GetParam("REQUEST_METHOD", r.envp);
+		const char *uri = FCGX_GetParam("REQUEST_URI", r.envp);
+		int ok = 0;
+		if (uri && strncmp(uri, "/fixed", 6) == 0) {
+			ok = 1;
+		} else if (method && strcmp(method, "POST") == 0) {
+			char body[4096];
+			while (FCGX_GetStr(body, sizeof(body), r.in) > 0)
+				;
+			snprintf(name, sizeof(name), "n%lu", n++ % 1000);
+			const char *v1[1] = { id }, *v2[2] = { name, id }, *v3[1] = { "{\"id\":\"x\"}" };
+			ok = mysql_query(m, "START TRANSACTION") == 0 && run(sel_lock, v1, 1) == 0 && run(upd, v2, 2) == 0 &&
+			     run(evt, v3, 1) == 0 && mysql_commit(m) == 0;
+			if (!ok)
+				mysql_rollback(m);
+		} else {
+			const char *v1[1] = { id };
+			ok = run(sel, v1, 1) == 0;
+		}
+		if (ok)
+			FCGX_FPrintF(r.out, "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+					    "Content-Length: %zu\r\n\r\n%s", sizeof(fixed) - 1, fixed);
+		else
+			FCGX_FPrintF(r.out, "Status: 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
+		FCGX_Finish_r(&r);
+	}
+}
+
+int main(void)
+{
+	const char *listen = getenv("LISTEN");
+	int workers = getenv("WORKERS") ? atoi(getenv("WORKERS")) : 2;
+	if (!listen || workers < 1 || workers > 64) {
+		fprintf(stderr, "ceiling: set LISTEN and WORKERS\n");
+		return 2;
+	}
+	FCGX_Init();
+	int fd = FCGX_OpenSocket(listen, 1024);
+	if (fd < 0)
+		return 1;
+	chmod(listen, 0666);
+	for (int i = 0; i < workers; i++)
+		if (fork() == 0) {
+			worker(fd);
+			_exit(0);
+		}
+	signal(SIGTERM, SIG_DFL);
+	while (wait(NULL) > 0)
+		;
+	return 0;
+}

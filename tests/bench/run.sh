@@ -1,0 +1,93 @@
+#!/bin/bash
+# make bench: medusa-c against its ceiling, in the same run, behind the same nginx.
+# For each case: req/s, p50, p99, non-2xx, and worker RSS before/after; the
+# ceiling (tests/bench/ceiling.c: transport + the same SQL round trips, nothing
+# else) is measured right after the case and the ratio printed.
+# Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (16), WORKERS (default: CPUs), BIN.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+export BENCH_DIR="$ROOT/tests/bench"
+SECS="${BENCH_SECONDS:-10}"
+CONNS="${BENCH_CONNECTIONS:-16}"
+export WORKERS="${WORKERS:-$(nproc)}"
+BIN="${BIN:-$ROOT/build/medusa-c}"
+CEIL="$(dirname "$BIN")/bench/ceiling"
+command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)"; exit 1; }
+
+export VAR="${BENCH_VAR:-$ROOT/var/bench}"
+mkdir -p "$VAR"
+export PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+CPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export LOG_REQUESTS=0
+B="http://127.0.0.1:$PORT"
+CB="http://127.0.0.1:$CPORT"
+
+cleanup() {
+	[ -f "$VAR/ceiling-nginx.pid" ] && kill "$(cat "$VAR/ceiling-nginx.pid")" 2>/dev/null || true
+	[ -n "${CEIL_PID:-}" ] && kill "$CEIL_PID" 2>/dev/null || true
+	BIN="$BIN" "$ROOT/scripts/stack.sh" stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+BIN="$BIN" "$ROOT/scripts/stack.sh" start >"$VAR/stack-start.log" 2>&1 || { tail -20 "$VAR/stack-start.log"; exit 1; }
+
+# a customer with a billing address, at the default (production) scrypt cost
+export BENCH_EMAIL="bench$(date +%s%N)@example.com" BENCH_PASSWORD="bench-password-1"
+curl -sf -X POST "$B/store/customers" -H 'Content-Type: application/json' \
+	-d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" >/dev/null
+export TOKEN=$(curl -sf -X POST "$B/store/auth/token" -H 'Content-Type: application/json' \
+	-d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+ME=$(curl -sf -X POST "$B/store/customers/me" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+	-d '{"billing_address":{"first_name":"B","last_name":"C","address_1":"Via Roma 1","city":"Milano","country_code":"it","postal_code":"20121"}}')
+export BENCH_CUSTOMER=$(echo "$ME" | python3 -c 'import json,sys; print(json.load(sys.stdin)["customer"]["id"])')
+
+# the ceiling: same nginx config, another port, another socket
+LISTEN="$VAR/ceiling.sock" DB_SOCKET="$VAR/mysqld.sock" DB_NAME=medusa "$CEIL" >"$VAR/log/ceiling.log" 2>&1 &
+CEIL_PID=$!
+sed -e "s#$VAR/medusa-c.sock#$VAR/ceiling.sock#" -e "s#127.0.0.1:$PORT#127.0.0.1:$CPORT#" \
+	-e "s#$VAR/nginx.pid#$VAR/ceiling-nginx.pid#" "$VAR/nginx.conf" >"$VAR/ceiling-nginx.conf"
+nginx -p "$VAR" -c "$VAR/ceiling-nginx.conf" -e "$VAR/log/ceiling-nginx-error.log"
+for _ in $(seq 50); do curl -sf "$CB/fixed" >/dev/null 2>&1 && break; sleep 0.1; done
+
+worker_rss() { # total and max RSS (KiB) of the medusa-c workers
+	local master; master=$(cat "$VAR/medusa-c.pid")
+	ps -o rss= --ppid "$master" | awk '{t+=$1; if ($1>m) m=$1} END {printf "%d/%d", m, NR}'
+}
+
+# wrk_case URL SCRIPT -> "rps p50 p99 non2xx"
+wrk_case() {
+	local out
+	out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$2" "$1" 2>&1)
+	local rps p50 p99 bad
+	rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+	p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+	p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+	bad=$(echo "$out" | awk '/Non-2xx/ {print $5}')
+	echo "$rps ${p50:-?} ${p99:-?} ${bad:-0}"
+}
+
+printf '\nmachine: %s, %s cores, %s; workers=%s, wrk -t2 -c%s -d%ss\n' "$(uname -m)" "$(nproc)" \
+	"$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" "$WORKERS" "$CONNS" "$SECS"
+printf '%-34s %10s %9s %9s %7s %12s %12s %10s %7s\n' case "req/s" p50 p99 non2xx "rss before" "rss after" ceiling ratio
+row() { # name url script ceiling-url
+	local before after r c ratio
+	before=$(worker_rss)
+	r=($(wrk_case "$2" "$3"))
+	after=$(worker_rss)
+	if [ -n "$4" ]; then
+		c=($(wrk_case "$4" "$3"))
+		ratio=$(python3 -c "print('%.0f%%' % (100*float('${r[0]}')/float('${c[0]}')))")
+	else
+		c=("-"); ratio="-"
+	fi
+	printf '%-34s %10s %9s %9s %7s %12s %12s %10s %7s\n' "$1" "${r[0]}" "${r[1]}" "${r[2]}" "${r[3]}" \
+		"$before" "$after" "${c[0]}" "$ratio"
+}
+row "GET /store/customers/me" "$B" "$BENCH_DIR/get_me.lua" "$CB"
+row "POST /store/customers/me small" "$B" "$BENCH_DIR/post_me_small.lua" "$CB"
+row "POST /store/customers/me metadata" "$B" "$BENCH_DIR/post_me_metadata.lua" "$CB"
+row "POST /store/customers/me billing" "$B" "$BENCH_DIR/post_me_billing.lua" "$CB"
+row "POST /store/auth/token (scrypt)" "$B" "$BENCH_DIR/auth_token.lua" ""
+row "POST /store/customers (scrypt)" "$B" "$BENCH_DIR/register.lua" ""
+f=($(wrk_case "$CB/fixed" "$BENCH_DIR/get_me.lua"))
+printf '%-34s %10s %9s %9s\n' "ceiling: fixed JSON, no database" "${f[0]}" "${f[1]}" "${f[2]}"
+echo "rss = max KiB per worker / number of workers; scrypt cost N=2^$(BIN="$BIN" "$BIN" --check-config 2>/dev/null | awk -F= '/SCRYPT_LOGN/ {print $2}' || echo 15)"
