@@ -28,6 +28,7 @@
 
 #include <mysql.h>
 
+#include "cgi/pool.h"
 #include "cgi/router.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -98,6 +99,7 @@ static void serve_one(struct worker *w, struct req *r, char **envp, FCGX_Stream 
  * ours; libfcgi only reads and writes records on a connection we hand it.
  */
 #define WORKER_CONNS 32
+#define DRAIN_MS 10000
 
 static int worker_main(const struct config *cfg, int listen_fd)
 {
@@ -118,8 +120,24 @@ static int worker_main(const struct config *cfg, int listen_fd)
 	memset(&r, 0, sizeof(r));
 	arena_init(&r.arena, 16384);
 	db_ensure(&w.db); /* connect early; a failure is retried per request */
+	if (pool_self)
+		atomic_store(&pool_self->state, SLOT_IDLE);
 	int recycle = 0;
-	while (!stop_requested && !recycle) {
+	long long drain_until = 0;
+	for (;;) {
+		if ((stop_requested || recycle) && !drain_until) {
+			/*
+			 * Drain: stop accepting, keep answering on kept connections
+			 * until nginx closes them (its upstream keepalive_requests /
+			 * keepalive_timeout), so no request ever meets a connection we
+			 * closed under it; after DRAIN_MS close whatever is left.
+			 */
+			drain_until = req_epoch_ms() + DRAIN_MS;
+			if (pool_self)
+				atomic_store(&pool_self->state, SLOT_DRAINING);
+		}
+		if (drain_until && req_epoch_ms() >= drain_until)
+			break;
 		struct pollfd pfd[WORKER_CONNS + 1];
 		int map[WORKER_CONNS + 1], n = 0, free_slot = -1;
 		for (int i = 0; i < WORKER_CONNS; i++) {
@@ -131,19 +149,21 @@ static int worker_main(const struct config *cfg, int listen_fd)
 				free_slot = i;
 			}
 		}
-		if (free_slot >= 0) {
+		if (drain_until && n == 0)
+			break; /* drained: nginx closed every kept connection */
+		if (free_slot >= 0 && !drain_until) {
 			pfd[n].fd = listen_fd;
 			pfd[n].events = POLLIN;
 			map[n++] = -1;
 		}
-		int ready = poll(pfd, (nfds_t)n, -1);
+		int ready = poll(pfd, (nfds_t)n, drain_until ? 100 : -1);
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll failed: %s", strerror(errno));
 			break;
 		}
-		for (int k = 0; k < n && !recycle; k++) {
+		for (int k = 0; k < n; k++) {
 			if (!pfd[k].revents)
 				continue;
 			FCGX_Request *fr;
@@ -164,14 +184,23 @@ static int worker_main(const struct config *cfg, int listen_fd)
 				fr->ipcFd = -1; /* the peer closed a kept connection; libfcgi closed it */
 				continue;
 			}
+			if (pool_self) {
+				atomic_store(&pool_self->req_start_ms, req_epoch_ms());
+				if (!drain_until)
+					atomic_store(&pool_self->state, SLOT_BUSY);
+			}
 			serve_one(&w, &r, fr->envp, fr->in, fr->out);
 			FCGX_Finish_r(fr);
 			req_end(&r);
 			w.served++;
+			if (pool_self) {
+				atomic_store(&pool_self->req_start_ms, 0);
+				atomic_store(&pool_self->requests, w.served);
+				if (!drain_until)
+					atomic_store(&pool_self->state, SLOT_IDLE);
+			}
 			if (cfg->max_requests && w.served >= (unsigned long long)cfg->max_requests)
 				recycle = 1;
-			if (stop_requested)
-				break;
 		}
 	}
 	/* close kept connections: nginx drops them and opens new ones to other workers */
@@ -224,79 +253,6 @@ static int open_listener(const char *listen)
 	return fd;
 }
 
-struct slot {
-	pid_t pid;
-	time_t started;
-};
-
-static pid_t spawn(const struct config *cfg, int fd)
-{
-	pid_t pid = fork();
-	if (pid < 0) {
-		log_error("fork failed: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0)
-		exit(worker_main(cfg, fd)); /* exit, not _exit: LeakSanitizer runs at exit */
-	return pid;
-}
-
-static int master_main(const struct config *cfg, int fd)
-{
-	size_t n = (size_t)cfg->workers;
-	struct slot *slots = calloc(n, sizeof(*slots));
-	if (!slots)
-		abort();
-	install(SIGTERM, on_stop, 0);
-	install(SIGINT, on_stop, 0);
-	install(SIGPIPE, SIG_IGN, 1);
-	log_info("medusa-c master listening on \"%s\" with %zu workers", cfg->listen, n);
-	for (size_t i = 0; i < n; i++) {
-		slots[i].pid = spawn(cfg, fd);
-		slots[i].started = time(NULL);
-	}
-	unsigned delay_ms = 0;
-	while (!stop_requested) {
-		int status;
-		pid_t pid = waitpid(-1, &status, 0);
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
-			sleep(1);
-			continue;
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (slots[i].pid != pid)
-				continue;
-			int young = time(NULL) - slots[i].started < 2;
-			if (WIFSIGNALED(status))
-				log_warn("worker %d killed by signal %d", (int)pid, WTERMSIG(status));
-			/* workers that die young: back off up to 5 s between restarts */
-			delay_ms = young ? (delay_ms ? delay_ms * 2 : 100) : 0;
-			if (delay_ms > 5000)
-				delay_ms = 5000;
-			if (delay_ms) {
-				struct timespec ts = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L };
-				nanosleep(&ts, NULL);
-			}
-			if (stop_requested)
-				break;
-			slots[i].pid = spawn(cfg, fd);
-			slots[i].started = time(NULL);
-		}
-	}
-	log_info("medusa-c master stopping");
-	for (size_t i = 0; i < n; i++)
-		if (slots[i].pid > 0)
-			kill(slots[i].pid, SIGTERM);
-	for (size_t i = 0; i < n; i++)
-		if (slots[i].pid > 0)
-			while (waitpid(slots[i].pid, NULL, 0) < 0 && errno == EINTR)
-				;
-	free(slots);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static struct config cfg;
@@ -326,7 +282,7 @@ int main(int argc, char **argv)
 		int fd = open_listener(cfg.listen);
 		if (fd < 0)
 			return 1;
-		rc = master_main(&cfg, fd);
+		rc = pool_run(&cfg, fd, worker_main);
 		mysql_library_end();
 	}
 	config_release(&cfg);

@@ -1,5 +1,592 @@
-/* orders: placeholder until the real handlers land (being written now). */
+/*
+ * orders: GET /store/customers/me/orders and /me/payment-methods.
+ *
+ * The order list reads its query string the way Medusa does (qs, then
+ * normalizeQuery, then class-validator on StoreGetCustomersCustomerOrdersParams):
+ * common/query.c gives the qs tree, this file declares the DTO's properties
+ * in class-validator's order (the class's own properties, then the ones it
+ * inherits: limit, offset, fields, expand) and produces the same messages.
+ * Filtering and paging happen in sql/order_store.c; the JSON follows the key
+ * order observed on Medusa (reference 4.12): "object", the selected columns
+ * in entity order, the loaded relations alphabetically, then the totals.
+ * medusa-c has no line items, payments or regions yet, so relations are
+ * empty ([] or null, the customer and addresses excepted) and totals are 0.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cgi/router.h"
+#include "common/customer_json.h"
+#include "common/json.h"
+#include "common/query.h"
 #include "common/respond.h"
-enum api_err orders_list(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
-enum api_err payment_methods_list(struct req *r) { return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path); }
+#include "sql/customer_store.h"
+#include "sql/order_store.h"
+
+/*
+ * Rows per answer. Medusa has no cap (and limit=0 means "all", as TypeORM
+ * reads take: 0); a page larger than this is cut here, so an answer's size
+ * stays bounded whatever the client asks. count still says how many match.
+ */
+#define ORDERS_PAGE_MAX 1000
+
+static const char *const order_statuses[] = { "pending", "completed", "archived", "canceled", "requires_action" };
+static const char *const fulfillment_statuses[] = {
+	"not_fulfilled", "partially_fulfilled", "fulfilled", "partially_shipped", "shipped",
+	"partially_returned", "returned", "canceled", "requires_action",
+};
+static const char *const payment_statuses[] = {
+	"not_paid", "awaiting", "captured", "partially_refunded", "refunded", "canceled", "requires_action",
+};
+
+enum qkind { Q_STRING, Q_ENUM, Q_DATES, Q_NUMBER };
+
+struct qfield {
+	const char *name;
+	enum qkind kind;
+	const char *const *values;
+	size_t nvalues;
+};
+
+#define ENUM(v) v, sizeof(v) / sizeof(v[0])
+
+/* StoreGetCustomersCustomerOrdersParams: own properties first, then the inherited ones. */
+static const struct qfield order_params[] = {
+	{ "id", Q_STRING, NULL, 0 },
+	{ "q", Q_STRING, NULL, 0 },
+	{ "status", Q_ENUM, ENUM(order_statuses) },
+	{ "fulfillment_status", Q_ENUM, ENUM(fulfillment_statuses) },
+	{ "payment_status", Q_ENUM, ENUM(payment_statuses) },
+	{ "display_id", Q_STRING, NULL, 0 },
+	{ "cart_id", Q_STRING, NULL, 0 },
+	{ "email", Q_STRING, NULL, 0 },
+	{ "region_id", Q_STRING, NULL, 0 },
+	{ "currency_code", Q_STRING, NULL, 0 },
+	{ "tax_rate", Q_STRING, NULL, 0 },
+	{ "created_at", Q_DATES, NULL, 0 },
+	{ "updated_at", Q_DATES, NULL, 0 },
+	{ "canceled_at", Q_DATES, NULL, 0 },
+	{ "limit", Q_NUMBER, NULL, 0 },
+	{ "offset", Q_NUMBER, NULL, 0 },
+	{ "fields", Q_STRING, NULL, 0 },
+	{ "expand", Q_STRING, NULL, 0 },
+};
+#define NPARAMS (sizeof(order_params) / sizeof(order_params[0]))
+
+/* DateComparisonOperator's properties, in its declaration order. */
+static const char *const date_ops[ORDER_DATE_OPS] = { "lt", "gt", "gte", "lte" };
+
+/* ---- validation ---- */
+
+/* Appends one message, pre + name + post, after a ", " separator when needed. */
+static void msg(struct buf *m, int *count, const char *pre, const char *name, const char *post)
+{
+	if ((*count)++)
+		buf_add(m, ", ", 2);
+	buf_adds(m, pre);
+	buf_adds(m, name);
+	buf_adds(m, post);
+}
+
+static int in_enum(const struct query_node *v, const struct qfield *f)
+{
+	if (v->type != QUERY_STRING)
+		return 0;
+	for (size_t i = 0; i < f->nvalues; i++)
+		if (strcmp(v->s, f->values[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* IsEnum(..., { each: true }): every element of an array, or the value itself. */
+static int enum_ok(const struct query_node *v, const struct qfield *f)
+{
+	if (v->type != QUERY_ARRAY)
+		return in_enum(v, f);
+	for (size_t i = 0; i < v->n; i++)
+		if (!in_enum(v->m[i].value, f))
+			return 0;
+	return 1;
+}
+
+/*
+ * @Type(() => Number) then @IsNumber(): the value JavaScript's Number()
+ * makes of a string (arrays and objects never pass). Medusa hands negative
+ * or fractional values to TypeORM, which fails on them (500); here they
+ * fail validation with the same message instead.
+ */
+static int number_ok(const struct query_node *v, double *out)
+{
+	if (v->type != QUERY_STRING || !query_js_number(v->s, v->len, out))
+		return 0;
+	return isfinite(*out) && *out >= 0 && *out == floor(*out);
+}
+
+/* Medusa's transformDate on a DateComparisonOperator value, then IsDate. */
+static int date_ok(const struct query_node *v, long long *ms)
+{
+	/* String([x]) is x, so a one-string array converts like the string */
+	if (v->type == QUERY_ARRAY && v->n == 1)
+		v = v->m[0].value;
+	return v->type == QUERY_STRING && query_js_date(v->s, v->len, ms);
+}
+
+static void date_children(struct buf *m, int *count, const struct query_node *obj)
+{
+	for (size_t i = 0; i < obj->n; i++) {
+		int known = 0;
+		for (int op = 0; op < ORDER_DATE_OPS; op++)
+			known |= strcmp(obj->m[i].key, date_ops[op]) == 0;
+		if (!known)
+			msg(m, count, "property ", obj->m[i].key, " should not exist");
+	}
+	for (int op = 0; op < ORDER_DATE_OPS; op++) {
+		const struct query_node *v = query_get(obj, date_ops[op]);
+		long long ms;
+		if (v && !date_ok(v, &ms))
+			msg(m, count, "", date_ops[op], " must be a Date instance");
+	}
+}
+
+/* class-validator's messages for the whole query, joined with ", "; returns how many. */
+static int validate(struct buf *m, const struct query_node *q)
+{
+	int count = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		int known = 0;
+		for (size_t k = 0; k < NPARAMS; k++)
+			known |= strcmp(q->m[i].key, order_params[k].name) == 0;
+		if (!known)
+			msg(m, &count, "property ", q->m[i].key, " should not exist");
+	}
+	for (size_t k = 0; k < NPARAMS; k++) {
+		const struct qfield *f = &order_params[k];
+		const struct query_node *v = query_get(q, f->name);
+		double d;
+		if (!v)
+			continue;
+		switch (f->kind) {
+		case Q_STRING:
+			if (v->type != QUERY_STRING)
+				msg(m, &count, "", f->name, " must be a string");
+			break;
+		case Q_ENUM:
+			if (!enum_ok(v, f)) {
+				msg(m, &count, "each value in ", f->name, " must be one of the following values: ");
+				for (size_t i = 0; i < f->nvalues; i++) {
+					if (i)
+						buf_add(m, ", ", 2);
+					buf_adds(m, f->values[i]);
+				}
+			}
+			break;
+		case Q_NUMBER:
+			if (!number_ok(v, &d))
+				msg(m, &count, "", f->name, " must be a number conforming to the specified constraints");
+			break;
+		case Q_DATES:
+			if (v->type != QUERY_OBJECT && v->type != QUERY_ARRAY)
+				msg(m, &count, "nested property ", f->name, " must be either object or array");
+			break;
+		}
+	}
+	/* nested children after every property of the parent, as body.c orders them */
+	for (size_t k = 0; k < NPARAMS; k++) {
+		const struct query_node *v = query_get(q, order_params[k].name);
+		if (order_params[k].kind != Q_DATES || !v)
+			continue;
+		if (v->type == QUERY_OBJECT) {
+			date_children(m, &count, v);
+		} else if (v->type == QUERY_ARRAY) {
+			for (size_t i = 0; i < v->n; i++) {
+				if (v->m[i].value->type == QUERY_OBJECT)
+					date_children(m, &count, v->m[i].value);
+				else {
+					char idx[24];
+					snprintf(idx, sizeof(idx), "%zu", i);
+					msg(m, &count, "nested property ", idx, " must be either object or array");
+				}
+			}
+		}
+	}
+	return count;
+}
+
+/* ---- the filter ---- */
+
+/* A FIND_IN_SET list: the value, or the array's values joined with ','. ("" for [] matches nothing.) */
+static const char *enum_list(struct arena *a, const struct query_node *v)
+{
+	if (!v)
+		return NULL;
+	if (v->type == QUERY_STRING)
+		return v->s;
+	size_t len = 1;
+	for (size_t i = 0; i < v->n; i++)
+		len += v->m[i].value->len + 1;
+	char *s = arena_alloc(a, len), *p = s;
+	for (size_t i = 0; i < v->n; i++) {
+		if (i)
+			*p++ = ',';
+		memcpy(p, v->m[i].value->s, v->m[i].value->len);
+		p += v->m[i].value->len;
+	}
+	*p = '\0';
+	return s;
+}
+
+static const char *string_param(const struct query_node *q, const char *name)
+{
+	const struct query_node *v = query_get(q, name);
+	return v && v->type == QUERY_STRING ? v->s : NULL;
+}
+
+/* PostgreSQL's int4 input (display_id = '<text>'): spaces, a sign, digits. 0 if it would not parse. */
+static int pg_int4(const char *s, long long *out)
+{
+	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		s++;
+	int neg = *s == '-';
+	if (*s == '-' || *s == '+')
+		s++;
+	if (*s < '0' || *s > '9')
+		return 0;
+	long long v = 0;
+	while (*s >= '0' && *s <= '9') {
+		v = v * 10 + (*s++ - '0');
+		if (v > 2147483648LL)
+			return 0;
+	}
+	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		s++;
+	if (*s || (!neg && v > 2147483647LL))
+		return 0;
+	*out = neg ? -v : v;
+	return 1;
+}
+
+/* A DB timestamp for epoch ms, clamped to what DATETIME(3) holds. */
+static const char *db_time(struct arena *a, long long ms)
+{
+	if (ms > 253402300799999LL)
+		ms = 253402300799999LL;
+	char *t = arena_alloc(a, 24);
+	customer_db_time(ms, t);
+	t[23] = '\0';
+	return t;
+}
+
+static void date_filter(struct arena *a, const struct query_node *v, const char **ops)
+{
+	if (!v)
+		return;
+	size_t n = v->type == QUERY_ARRAY ? v->n : 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct query_node *obj = v->type == QUERY_ARRAY ? v->m[i].value : v;
+		for (int op = 0; op < ORDER_DATE_OPS; op++) {
+			const struct query_node *d = query_get(obj, date_ops[op]);
+			long long ms;
+			if (d && date_ok(d, &ms))
+				ops[op] = db_time(a, ms);
+		}
+	}
+}
+
+/*
+ * Fills f from a validated query. Returns 0 when no order can match (a
+ * display_id or tax_rate PostgreSQL could not even compare: Medusa answers
+ * 500 there, the honest answer is an empty list).
+ */
+static int build_filter(struct arena *a, const struct query_node *q, const char *customer_id, struct order_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->customer_id = customer_id;
+	f->id = string_param(q, "id");
+	f->status = enum_list(a, query_get(q, "status"));
+	f->fulfillment_status = enum_list(a, query_get(q, "fulfillment_status"));
+	f->payment_status = enum_list(a, query_get(q, "payment_status"));
+	f->cart_id = string_param(q, "cart_id");
+	f->region_id = string_param(q, "region_id");
+	f->currency_code = string_param(q, "currency_code");
+	date_filter(a, query_get(q, "created_at"), f->created_at);
+	date_filter(a, query_get(q, "updated_at"), f->updated_at);
+	date_filter(a, query_get(q, "canceled_at"), f->canceled_at);
+	const char *search = string_param(q, "q");
+	if (search && *search) {
+		/* with q, Medusa deletes the display_id and email filters */
+		f->q = search;
+	} else {
+		f->email = string_param(q, "email");
+		const char *did = string_param(q, "display_id");
+		if (did) {
+			if (!pg_int4(did, &f->display_id))
+				return 0;
+			f->has_display_id = 1;
+		}
+	}
+	const char *tax = string_param(q, "tax_rate");
+	if (tax) {
+		double t;
+		if (!query_js_number(tax, strlen(tax), &t) || !isfinite(t) || fabs(t) > 3.4e38)
+			return 0;
+		f->tax_rate = arena_printf(a, "%.17g", t);
+	}
+	return 1;
+}
+
+/* ---- what each order shows: fields and expand ---- */
+
+#define BIT(c) (1UL << (c))
+
+/* Medusa's default select for this route. */
+static const unsigned long default_cols = BIT(OC_ID) | BIT(OC_STATUS) | BIT(OC_FULFILLMENT_STATUS) |
+	BIT(OC_PAYMENT_STATUS) | BIT(OC_DISPLAY_ID) | BIT(OC_CART_ID) | BIT(OC_CUSTOMER_ID) | BIT(OC_EMAIL) |
+	BIT(OC_REGION_ID) | BIT(OC_CURRENCY_CODE) | BIT(OC_TAX_RATE) | BIT(OC_CREATED_AT);
+
+/*
+ * fields replaces the select; id, the ordering column created_at and tax_rate
+ * (needed by the totals) are always added. Unknown names are ignored.
+ */
+static unsigned long select_cols(const char *fields)
+{
+	if (!fields || !*fields)
+		return default_cols;
+	unsigned long cols = BIT(OC_ID) | BIT(OC_CREATED_AT) | BIT(OC_TAX_RATE);
+	const char *p = fields;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		for (int c = 0; c < OC_COUNT; c++) {
+			const char *name = order_col_name((enum order_col)c);
+			if (strlen(name) == n && memcmp(name, p, n) == 0)
+				cols |= BIT(c);
+		}
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	return cols;
+}
+
+enum rel_kind { REL_ARRAY, REL_NULL, REL_CUSTOMER, REL_SHIPPING, REL_BILLING };
+
+/* The Order entity's relations, alphabetically (the order Medusa's answers show them in). */
+static const struct {
+	const char *name;
+	enum rel_kind kind;
+} relations[] = {
+	{ "billing_address", REL_BILLING },
+	{ "cart", REL_NULL },
+	{ "claims", REL_ARRAY },
+	{ "currency", REL_NULL },
+	{ "customer", REL_CUSTOMER },
+	{ "discounts", REL_ARRAY },
+	{ "draft_order", REL_NULL },
+	{ "edits", REL_ARRAY },
+	{ "fulfillments", REL_ARRAY },
+	{ "gift_card_transactions", REL_ARRAY },
+	{ "gift_cards", REL_ARRAY },
+	{ "items", REL_ARRAY },
+	{ "payments", REL_ARRAY },
+	{ "refunds", REL_ARRAY },
+	{ "region", REL_NULL },
+	{ "returns", REL_ARRAY },
+	{ "sales_channel", REL_NULL },
+	{ "shipping_address", REL_SHIPPING },
+	{ "shipping_methods", REL_ARRAY },
+	{ "swaps", REL_ARRAY },
+};
+#define NRELATIONS (sizeof(relations) / sizeof(relations[0]))
+
+static unsigned long rel_bits(const char *list)
+{
+	unsigned long bits = 0;
+	const char *p = list;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		size_t top = strcspn(p, ",."); /* "items.variant" loads "items" */
+		if (top > n)
+			top = n;
+		for (size_t i = 0; i < NRELATIONS; i++)
+			if (strlen(relations[i].name) == top && memcmp(relations[i].name, p, top) == 0)
+				bits |= BIT(i);
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	return bits;
+}
+
+/*
+ * expand replaces the default relations (unknown names are ignored where
+ * Medusa fails with a 500); the totals computation always loads its own.
+ */
+static unsigned long select_relations(const char *expand)
+{
+	static const char defaults[] = "shipping_address,fulfillments,fulfillments.tracking_links,items,"
+				       "items.variant,shipping_methods,shipping_methods.shipping_option,discounts,"
+				       "discounts.rule,customer,payments,region";
+	static const char totals[] = "claims,discounts,gift_card_transactions,gift_cards,payments,refunds,"
+				     "region,shipping_methods,swaps";
+	return rel_bits(expand && *expand ? expand : defaults) | rel_bits(totals);
+}
+
+/* ---- JSON ---- */
+
+static void order_json(struct buf *b, const struct order *o, unsigned long cols, unsigned long rels,
+		       const struct customer *c)
+{
+	buf_adds(b, "{\"object\":\"order\"");
+	for (int k = 0; k < OC_COUNT; k++) {
+		if (!(cols & BIT(k)))
+			continue;
+		const char *v = o->col[k];
+		buf_add(b, ",\"", 2);
+		buf_adds(b, order_col_name((enum order_col)k));
+		buf_add(b, "\":", 2);
+		switch (k) {
+		case OC_CREATED_AT:
+		case OC_UPDATED_AT:
+		case OC_CANCELED_AT:
+			customer_json_time(b, v);
+			break;
+		case OC_DISPLAY_ID:
+		case OC_TAX_RATE:
+			if (v)
+				json_w_number(b, strtod(v, NULL));
+			else
+				buf_adds(b, "null");
+			break;
+		case OC_METADATA:
+			buf_adds(b, v ? v : "null");
+			break;
+		case OC_NO_NOTIFICATION:
+			buf_adds(b, !v ? "null" : strcmp(v, "0") ? "true" : "false");
+			break;
+		default:
+			json_w_strz(b, v);
+		}
+	}
+	for (size_t i = 0; i < NRELATIONS; i++) {
+		if (!(rels & BIT(i)))
+			continue;
+		buf_add(b, ",\"", 2);
+		buf_adds(b, relations[i].name);
+		buf_add(b, "\":", 2);
+		switch (relations[i].kind) {
+		case REL_ARRAY:
+			buf_adds(b, "[]");
+			break;
+		case REL_CUSTOMER:
+			customer_json(b, c, CUSTOMER_BARE);
+			break;
+		case REL_SHIPPING:
+			if (o->shipping)
+				address_json(b, o->shipping);
+			else
+				buf_adds(b, "null");
+			break;
+		case REL_BILLING:
+			if (o->billing)
+				address_json(b, o->billing);
+			else
+				buf_adds(b, "null");
+			break;
+		default:
+			buf_adds(b, "null");
+		}
+	}
+	/* no items, shipping, discounts or payments exist yet: every total is 0 */
+	buf_adds(b, ",\"subtotal\":0,\"discount_total\":0,\"shipping_total\":0,\"refunded_total\":0,"
+		    "\"paid_total\":0,\"refundable_amount\":0,\"item_tax_total\":0,\"shipping_tax_total\":0,"
+		    "\"tax_total\":0,\"gift_card_total\":0,\"gift_card_tax_total\":0,\"raw_discount_total\":0,"
+		    "\"total\":0}");
+}
+
+/* ---- handlers ---- */
+
+static long long clamp_ll(double v)
+{
+	return v >= 9.0e18 ? 9000000000000000000LL : (long long)v;
+}
+
+enum api_err orders_list(struct req *r)
+{
+	struct query_node *q = query_parse(&r->arena, r->query, r->query ? strlen(r->query) : 0);
+	query_normalize(&r->arena, q);
+	struct buf m = BUF_INIT;
+	buf_init(&m);
+	if (validate(&m, q)) {
+		char *text = arena_strndup(&r->arena, m.data, m.len);
+		buf_release(&m);
+		return respond_fail(r, E_INVALID_DATA, "%s", text);
+	}
+	buf_release(&m);
+	double limit = 10, offset = 0;
+	const struct query_node *v;
+	if ((v = query_get(q, "limit")))
+		number_ok(v, &limit);
+	if ((v = query_get(q, "offset")))
+		number_ok(v, &offset);
+
+	/*
+	 * Medusa lists by customer_id without loading the customer (a token of a
+	 * customer that is gone gets an empty list, not a 404); the load here is
+	 * for the revocation check and the "customer" relation.
+	 */
+	struct customer *c = NULL;
+	enum store_rc rc = customer_store_load(&r->w->db, &r->arena, r->customer_id, &c);
+	if (rc == STORE_UNAVAILABLE)
+		return E_DB_UNAVAILABLE;
+	if (rc != STORE_OK && rc != STORE_NO_CUSTOMER)
+		return E_DATABASE;
+	if (c && customer_revoked(r->auth_issued_ms, c->credentials_at)) {
+		r->customer_id[0] = '\0';
+		return E_AUTH_REQUIRED;
+	}
+
+	struct order *orders = NULL;
+	size_t n = 0;
+	long long count = 0;
+	struct order_filter f;
+	if (c && build_filter(&r->arena, q, r->customer_id, &f)) {
+		/* limit 0 is "no limit" to TypeORM; either way a page is at most ORDERS_PAGE_MAX rows */
+		long long page = limit == 0 || limit > ORDERS_PAGE_MAX ? ORDERS_PAGE_MAX : (long long)limit;
+		rc = order_store_list(&r->w->db, &r->arena, &f, page, clamp_ll(offset), &orders, &n, &count);
+		if (rc == STORE_UNAVAILABLE)
+			return E_DB_UNAVAILABLE;
+		if (rc != STORE_OK)
+			return E_DATABASE;
+	}
+	unsigned long cols = select_cols(string_param(q, "fields"));
+	unsigned long rels = select_relations(string_param(q, "expand"));
+	buf_adds(r->out, "{\"orders\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(r->out, ',');
+		order_json(r->out, &orders[i], cols, rels, c);
+	}
+	buf_adds(r->out, "],\"count\":");
+	buf_addll(r->out, count);
+	buf_adds(r->out, ",\"offset\":");
+	json_w_number(r->out, offset);
+	buf_adds(r->out, ",\"limit\":");
+	json_w_number(r->out, limit);
+	buf_addc(r->out, '}');
+	return API_OK;
+}
+
+enum api_err payment_methods_list(struct req *r)
+{
+	/*
+	 * Medusa asks every payment provider for the customer's saved methods;
+	 * medusa-c has only the manual provider, which keeps none.
+	 */
+	struct customer *c;
+	enum api_err e = customers_load_me(r, &c);
+	if (e != API_OK)
+		return e;
+	buf_adds(r->out, "{\"payment_methods\":[]}");
+	return API_OK;
+}

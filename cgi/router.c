@@ -6,6 +6,8 @@
  */
 #include "cgi/router.h"
 
+#include "cgi/pool.h"
+
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -23,8 +25,25 @@ static enum api_err health(struct req *r)
 	return API_OK;
 }
 
+/*
+ * The pool's status page: text, or JSON with ?json / Accept: application/json.
+ * nginx only lets loopback clients reach it; we check REMOTE_ADDR as well.
+ */
+static enum api_err status_page(struct req *r)
+{
+	const char *ra = FCGX_GetParam("REMOTE_ADDR", r->envp);
+	if (!ra || !(strncmp(ra, "127.", 4) == 0 || strcmp(ra, "::1") == 0))
+		return respond_fail(r, E_NOT_FOUND, "Cannot %s %s", r->method, r->path);
+	const char *accept = FCGX_GetParam("HTTP_ACCEPT", r->envp);
+	int json = strstr(r->query, "json") != NULL || (accept && strstr(accept, "application/json"));
+	r->body_type = json ? "application/json; charset=utf-8" : "text/plain; charset=utf-8";
+	pool_status(r->out, json);
+	return API_OK;
+}
+
 static const struct route routes[] = {
 	{ "GET", "/health", health, AUTH_NONE, 0 },
+	{ "GET", "/status", status_page, AUTH_NONE, 0 },
 	{ "POST", "/store/customers", customers_create, AUTH_NONE, 1 },
 	{ "GET", "/store/customers/me", customers_me_get, AUTH_REQUIRED, 0 },
 	{ "POST", "/store/customers/me", customers_me_update, AUTH_REQUIRED, 1 },

@@ -1,0 +1,336 @@
+/*
+ * pool: the master. It never touches a request: it forks, reaps, restarts
+ * with backoff, kills workers stuck longer than REQUEST_TIMEOUT, recycles
+ * (workers exit by themselves after MAX_REQUESTS), reloads on SIGHUP and
+ * drains on SIGTERM. Signal handlers only set flags; the loop does the work.
+ */
+#include "cgi/pool.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/req.h"
+
+struct pool_board *pool_board;
+struct pool_slot *pool_self;
+
+static volatile sig_atomic_t got_stop, got_hup, got_chld;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	got_stop = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
+static void on_chld(int sig)
+{
+	(void)sig;
+	got_chld = 1;
+}
+
+static void handle(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL); /* a signal cuts it short: that is what we want */
+}
+
+static int (*worker_main_fn)(const struct config *, int);
+static int listen_sock;
+
+static int find_free(void)
+{
+	for (int i = 0; i < POOL_MAX_SLOTS; i++)
+		if (atomic_load(&pool_board->slots[i].state) == SLOT_FREE)
+			return i;
+	return -1;
+}
+
+static pid_t spawn(const struct config *cfg, int idx)
+{
+	struct pool_slot *s = &pool_board->slots[idx];
+	atomic_store(&s->state, SLOT_STARTING);
+	atomic_store(&s->req_start_ms, 0);
+	atomic_store(&s->requests, 0);
+	atomic_store(&s->retiring, 0);
+	atomic_store(&s->started_ms, req_epoch_ms());
+	pid_t pid = fork();
+	if (pid < 0) {
+		log_error("fork failed: %s", strerror(errno));
+		atomic_store(&s->state, SLOT_FREE);
+		return -1;
+	}
+	if (pid == 0) {
+		/* the child: default signal dispositions, then the worker */
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGCHLD, SIG_DFL);
+		pool_self = s;
+		atomic_store(&s->pid, (int)getpid());
+		exit(worker_main_fn(cfg, listen_sock)); /* exit, not _exit: LeakSanitizer runs at exit */
+	}
+	atomic_store(&s->pid, (int)pid);
+	return pid;
+}
+
+static int live_workers(void)
+{
+	int n = 0;
+	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
+		struct pool_slot *s = &pool_board->slots[i];
+		int st = atomic_load(&s->state);
+		/* a draining worker no longer accepts: it does not count as capacity */
+		if (st != SLOT_FREE && st != SLOT_DRAINING && !atomic_load(&s->retiring))
+			n++;
+	}
+	return n;
+}
+
+static int slot_of(pid_t pid)
+{
+	for (int i = 0; i < POOL_MAX_SLOTS; i++)
+		if (atomic_load(&pool_board->slots[i].state) != SLOT_FREE && atomic_load(&pool_board->slots[i].pid) == pid)
+			return i;
+	return -1;
+}
+
+/* Reaps exited workers; returns how many died young (for the backoff). */
+static int reap(const struct config *cfg, int stopping)
+{
+	int status, young = 0;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		int i = slot_of(pid);
+		if (i < 0)
+			continue;
+		struct pool_slot *s = &pool_board->slots[i];
+		int retiring = atomic_load(&s->retiring);
+		long long age = req_epoch_ms() - atomic_load(&s->started_ms);
+		unsigned long long served = atomic_load(&s->requests);
+		atomic_store(&s->state, SLOT_FREE);
+		if (stopping || retiring)
+			continue;
+		if (WIFSIGNALED(status)) {
+			log_warn("worker %d killed by signal %d after %llu requests", (int)pid, WTERMSIG(status), served);
+			atomic_fetch_add(&pool_board->restarts, 1);
+		} else if (cfg->max_requests && served >= (unsigned long long)cfg->max_requests) {
+			atomic_fetch_add(&pool_board->recycled, 1);
+		} else {
+			log_warn("worker %d exited with status %d", (int)pid, WEXITSTATUS(status));
+			atomic_fetch_add(&pool_board->restarts, 1);
+		}
+		if (age < 2000)
+			young++;
+	}
+	return young;
+}
+
+static void kill_stuck(const struct config *cfg)
+{
+	long long now = req_epoch_ms();
+	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
+		struct pool_slot *s = &pool_board->slots[i];
+		long long t = atomic_load(&s->req_start_ms);
+		if (atomic_load(&s->state) != SLOT_FREE && t && now - t > cfg->request_timeout * 1000LL) {
+			int pid = atomic_load(&s->pid);
+			log_warn("worker %d stuck in one request for %lld ms: killing it", pid, now - t);
+			atomic_store(&s->req_start_ms, 0);
+			atomic_fetch_add(&pool_board->killed, 1);
+			kill(pid, SIGKILL);
+		}
+	}
+}
+
+/* Starts workers until cfg->workers run, with the given delay between failures. */
+static void top_up(const struct config *cfg)
+{
+	while (live_workers() < cfg->workers) {
+		int i = find_free();
+		if (i < 0 || spawn(cfg, i) < 0)
+			return;
+	}
+}
+
+/*
+ * SIGHUP: read the configuration again; if it is valid, replace every
+ * worker one at a time: start the new one, wait until it is ready, then ask
+ * the old one to drain (it finishes its requests and its kept connections).
+ */
+static void reload(struct config **cfgp)
+{
+	static struct config fresh[2];
+	static int which;
+	char err[4096];
+	struct config *next = &fresh[which];
+	if (config_load(next, err, sizeof(err)) != 0) {
+		log_error("reload refused, configuration unchanged: %s", err);
+		return;
+	}
+	which ^= 1;
+	log_info("reloading: replacing workers one by one");
+	int old[POOL_MAX_SLOTS], nold = 0;
+	for (int i = 0; i < POOL_MAX_SLOTS; i++)
+		if (atomic_load(&pool_board->slots[i].state) != SLOT_FREE && !atomic_load(&pool_board->slots[i].retiring))
+			old[nold++] = i;
+	for (int k = 0; k < nold || k < next->workers; k++) {
+		if (k < next->workers) {
+			int i = find_free();
+			if (i >= 0 && spawn(next, i) > 0) {
+				for (int t = 0; t < 100 && atomic_load(&pool_board->slots[i].state) == SLOT_STARTING; t++)
+					sleep_ms(50);
+			}
+		}
+		if (k < nold) {
+			struct pool_slot *s = &pool_board->slots[old[k]];
+			atomic_store(&s->retiring, 1);
+			kill(atomic_load(&s->pid), SIGTERM);
+		}
+		reap(next, 0);
+	}
+	/* the previous configuration stays allocated: a retiring worker's copy is its own */
+	*cfgp = next;
+	atomic_fetch_add(&pool_board->reloads, 1);
+}
+
+int pool_run(struct config *cfg, int listen_fd, int (*worker_fn)(const struct config *, int))
+{
+	pool_board = mmap(NULL, sizeof(*pool_board), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pool_board == MAP_FAILED) {
+		log_error("cannot map the scoreboard: %s", strerror(errno));
+		return 1;
+	}
+	memset(pool_board, 0, sizeof(*pool_board));
+	atomic_store(&pool_board->master_started_ms, req_epoch_ms());
+	atomic_store(&pool_board->master_pid, (int)getpid());
+	worker_main_fn = worker_fn;
+	listen_sock = listen_fd;
+	handle(SIGTERM, on_stop);
+	handle(SIGINT, on_stop);
+	handle(SIGHUP, on_hup);
+	handle(SIGCHLD, on_chld);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("medusa-c master %d listening on \"%s\" with %ld workers", (int)getpid(), cfg->listen, cfg->workers);
+	top_up(cfg);
+	long delay_ms = 0;
+	while (!got_stop) {
+		sleep_ms(200);
+		int young = reap(cfg, 0);
+		got_chld = 0;
+		if (got_stop)
+			break;
+		if (got_hup) {
+			got_hup = 0;
+			reload(&cfg);
+		}
+		kill_stuck(cfg);
+		if (live_workers() < cfg->workers) {
+			/* workers that die young: back off up to 5 s, so a broken start cannot fork-loop */
+			delay_ms = young ? (delay_ms ? delay_ms * 2 : 100) : 0;
+			if (delay_ms > 5000)
+				delay_ms = 5000;
+			if (delay_ms)
+				sleep_ms(delay_ms);
+			top_up(cfg);
+		}
+	}
+	log_info("medusa-c master stopping: draining workers");
+	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
+		struct pool_slot *s = &pool_board->slots[i];
+		if (atomic_load(&s->state) != SLOT_FREE) {
+			atomic_store(&s->retiring, 1);
+			kill(atomic_load(&s->pid), SIGTERM);
+		}
+	}
+	/* wait for the drain; anything still alive after the request timeout is killed */
+	long long deadline = req_epoch_ms() + cfg->request_timeout * 1000LL + 2000;
+	for (;;) {
+		reap(cfg, 1);
+		int left = 0;
+		for (int i = 0; i < POOL_MAX_SLOTS; i++)
+			if (atomic_load(&pool_board->slots[i].state) != SLOT_FREE)
+				left++;
+		if (!left)
+			break;
+		if (req_epoch_ms() > deadline) {
+			for (int i = 0; i < POOL_MAX_SLOTS; i++)
+				if (atomic_load(&pool_board->slots[i].state) != SLOT_FREE)
+					kill(atomic_load(&pool_board->slots[i].pid), SIGKILL);
+			deadline = req_epoch_ms() + 5000;
+		}
+		sleep_ms(50);
+	}
+	log_info("medusa-c master stopped");
+	return 0;
+}
+
+static const char *state_name(int st)
+{
+	switch (st) {
+	case SLOT_STARTING: return "starting";
+	case SLOT_IDLE: return "idle";
+	case SLOT_BUSY: return "busy";
+	case SLOT_DRAINING: return "draining";
+	default: return "free";
+	}
+}
+
+void pool_status(struct buf *b, int json)
+{
+	if (!pool_board) {
+		buf_adds(b, json ? "{\"mode\":\"cgi\"}" : "mode: cgi\n");
+		return;
+	}
+	long long now = req_epoch_ms();
+	long long up = (now - atomic_load(&pool_board->master_started_ms)) / 1000;
+	if (json)
+		buf_addf(b, "{\"master_pid\":%d,\"uptime_s\":%lld,\"restarts\":%llu,\"recycled\":%llu,\"killed\":%llu,"
+			    "\"reloads\":%llu,\"workers\":[",
+			 atomic_load(&pool_board->master_pid), up, atomic_load(&pool_board->restarts),
+			 atomic_load(&pool_board->recycled), atomic_load(&pool_board->killed),
+			 atomic_load(&pool_board->reloads));
+	else
+		buf_addf(b, "master pid: %d\nuptime: %lld s\nrestarts: %llu\nrecycled: %llu\nkilled: %llu\nreloads: %llu\n"
+			    "\n%-8s %-9s %10s %10s\n",
+			 atomic_load(&pool_board->master_pid), up, atomic_load(&pool_board->restarts),
+			 atomic_load(&pool_board->recycled), atomic_load(&pool_board->killed),
+			 atomic_load(&pool_board->reloads), "pid", "state", "requests", "uptime_s");
+	int first = 1;
+	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
+		struct pool_slot *s = &pool_board->slots[i];
+		int st = atomic_load(&s->state);
+		if (st == SLOT_FREE)
+			continue;
+		long long wup = (now - atomic_load(&s->started_ms)) / 1000;
+		if (json) {
+			buf_addf(b, "%s{\"pid\":%d,\"state\":\"%s\",\"requests\":%llu,\"uptime_s\":%lld}", first ? "" : ",",
+				 atomic_load(&s->pid), state_name(st), atomic_load(&s->requests), wup);
+		} else {
+			buf_addf(b, "%-8d %-9s %10llu %10lld\n", atomic_load(&s->pid), state_name(st),
+				 atomic_load(&s->requests), wup);
+		}
+		first = 0;
+	}
+	if (json)
+		buf_adds(b, "]}");
+}
