@@ -216,6 +216,36 @@ static int hexval(int c)
 	return -1;
 }
 
+/* Percent-decodes s[0..n) into out (n + 1 bytes); 0 on a malformed escape. */
+static int percent_decode(const char *s, size_t n, char *out, size_t *outlen)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			out[k++] = s[i];
+			continue;
+		}
+		int h = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
+		int l = h >= 0 ? hexval((unsigned char)s[i + 2]) : -1;
+		if (h < 0 || l < 0)
+			return 0;
+		out[k++] = (char)(h * 16 + l);
+		i += 2;
+	}
+	out[k] = '\0';
+	*outlen = k;
+	return 1;
+}
+
+char *query_decode_component(struct arena *a, const char *s, size_t n)
+{
+	char *d = arena_alloc(a, n + 1);
+	size_t k;
+	if (!percent_decode(s, n, d, &k) || !json_utf8_valid(d, k))
+		return NULL;
+	return d;
+}
+
 /*
  * qs's decoder: '+' becomes a space, then decodeURIComponent(); when that
  * throws (a bad escape, or escapes that are not UTF-8) the text is kept with
@@ -231,23 +261,7 @@ static char *decode(struct arena *a, const char *s, size_t n, size_t *outlen)
 
 	char *dec = arena_alloc(a, n + 1);
 	size_t k = 0;
-	int ok = 1;
-	for (size_t i = 0; i < n; i++) {
-		if (raw[i] != '%') {
-			dec[k++] = raw[i];
-			continue;
-		}
-		int h = i + 2 < n ? hexval((unsigned char)raw[i + 1]) : -1;
-		int l = h >= 0 ? hexval((unsigned char)raw[i + 2]) : -1;
-		if (h < 0 || l < 0) {
-			ok = 0;
-			break;
-		}
-		dec[k++] = (char)(h * 16 + l);
-		i += 2;
-	}
-	dec[k] = '\0';
-	if (ok && json_utf8_valid(dec, k)) {
+	if (percent_decode(raw, n, dec, &k) && json_utf8_valid(dec, k)) {
 		*outlen = k;
 		return dec;
 	}

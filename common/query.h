@@ -59,6 +59,13 @@ struct query_node *query_get(const struct query_node *obj, const char *key);
 void query_normalize(struct arena *a, struct query_node *root);
 
 /*
+ * decodeURIComponent(s[0..n)) into the arena (Express decodes route
+ * parameters this way). NULL when it would throw: a malformed escape, or
+ * bytes that are not UTF-8 (a NUL byte included).
+ */
+char *query_decode_component(struct arena *a, const char *s, size_t n);
+
+/*
  * JavaScript Number(s) for a string: surrounding whitespace ignored, "" is 0,
  * decimal with exponent, 0x/0o/0b integers, Infinity. Returns 1 and sets
  * *out, or 0 when the result would be NaN.

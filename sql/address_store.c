@@ -101,7 +101,7 @@ static int js_equal(const struct address_patch *ap, enum address_field f, const 
 	if (!sent || !stored)
 		return sent == stored;
 	if (f == AF_COUNTRY_CODE)
-		return strcasecmp(stored, sent) == 0 && strlen(stored) == strlen(sent); /* a.country_code?.toLowerCase() */
+		return strcasecmp(stored, sent) == 0; /* a.country_code?.toLowerCase() === sent */
 	return strcmp(stored, sent) == 0;
 }
 
@@ -116,6 +116,15 @@ static int same_address(const struct address_patch *ap, const struct db_rows *r,
 		if (!js_equal(ap, compared[i], db_cell(r, row, (unsigned)compared[i])))
 			return 0;
 	return 1;
+}
+
+/*
+ * The column holds ISO 3166-1 alpha-2 codes: a longer value cannot name a
+ * country, and MariaDB would reject it as too long rather than as unknown.
+ */
+static int country_fits(const char *cc)
+{
+	return !cc || strlen(cc) == 2;
 }
 
 static enum store_rc add_job(struct db *db, struct arena *a, struct job *j, enum db_rc *rc)
@@ -135,6 +144,8 @@ static enum store_rc add_job(struct db *db, struct arena *a, struct job *j, enum
 		j->outcome = ADDRESS_FULL;
 		return STORE_OK;
 	}
+	if (!country_fits(j->ap->v[AF_COUNTRY_CODE]))
+		return STORE_NO_COUNTRY;
 	char id[40];
 	if (ulid_id("addr", id, sizeof(id)) != 0)
 		return STORE_ERROR;
@@ -179,6 +190,8 @@ static enum store_rc update_job(struct db *db, struct arena *a, struct job *j, e
 		if (f == AF_COUNTRY_CODE && !j->ap->v[f])
 			continue;
 		if (!same(v[f], j->ap->v[f])) {
+			if (f == AF_COUNTRY_CODE && !country_fits(j->ap->v[f]))
+				return STORE_NO_COUNTRY;
 			v[f] = j->ap->v[f];
 			changed = 1;
 		}

@@ -22,7 +22,12 @@
 #define CUSTOMER_FROM \
 	"FROM customer c LEFT JOIN address a ON a.deleted_at IS NULL " \
 	"AND (a.customer_id = c.id OR a.id = c.billing_address_id) " \
-	"WHERE c.id = ? AND c.deleted_at IS NULL ORDER BY a.created_at, a.id"
+	"WHERE c.id = ? AND c.deleted_at IS NULL"
+/*
+ * No ORDER BY: with TEXT columns (metadata) in the select list, sorting needs
+ * an on-disk temporary table, which cost ~0.4 ms of server CPU per request.
+ * A customer has a handful of addresses: they are sorted in C (addr_cmp).
+ */
 
 static const char SQL_LOAD[] = "SELECT " CUSTOMER_COLS CUSTOMER_FROM;
 static const char SQL_LOAD_LOCK[] = "SELECT " CUSTOMER_COLS CUSTOMER_FROM " FOR UPDATE";
@@ -109,6 +114,14 @@ static void fill_address(struct address *a, const struct db_rows *r, size_t row,
 	a->metadata = db_cell(r, row, c0 + 15);
 }
 
+/* Insertion order, as Medusa answers: created_at, then id. */
+static int addr_cmp(const void *x, const void *y)
+{
+	const struct address *a = x, *b = y;
+	int c = strcmp(a->created_at ? a->created_at : "", b->created_at ? b->created_at : "");
+	return c ? c : strcmp(a->id, b->id);
+}
+
 static enum store_rc load(struct db *db, struct arena *a, const char *sql, const char *id, struct customer **out)
 {
 	struct db_param p[1] = { db_str(id) };
@@ -146,6 +159,8 @@ static enum store_rc load(struct db *db, struct arena *a, const char *sql, const
 		if (ad.customer_id && strcmp(ad.customer_id, c->id) == 0)
 			c->shipping[c->nshipping++] = ad;
 	}
+	if (c->nshipping > 1)
+		qsort(c->shipping, c->nshipping, sizeof(*c->shipping), addr_cmp);
 	*out = c;
 	return STORE_OK;
 }

@@ -24,7 +24,7 @@ static const char SEL[] =
 	"a.address_1, a.address_2, a.city, a.country_code, a.province, a.postal_code, a.phone, a.metadata "
 	"FROM customer c LEFT JOIN address a ON a.deleted_at IS NULL "
 	"AND (a.customer_id = c.id OR a.id = c.billing_address_id) "
-	"WHERE c.id = ? AND c.deleted_at IS NULL ORDER BY a.created_at, a.id";
+	"WHERE c.id = ? AND c.deleted_at IS NULL";
 static const char SEL_LOCK_SUFFIX[] = " FOR UPDATE";
 static const char UPD[] = "UPDATE customer SET first_name = ?, updated_at = NOW(3) WHERE id = ?";
 static const char EVT[] = "INSERT INTO event_outbox (event, data, created_at) VALUES ('customer.updated', ?, NOW(3))";
