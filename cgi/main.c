@@ -135,6 +135,21 @@ static int worker_main(const struct config *cfg, int listen_fd)
 			drain_until = req_epoch_ms() + DRAIN_MS;
 			if (pool_self)
 				atomic_store(&pool_self->state, SLOT_DRAINING);
+			/*
+			 * Connections nginx already opened and queued on the socket
+			 * carry requests it handed to this pool: take them before we
+			 * stop accepting (on a reload, new workers race us for them;
+			 * either is fine).
+			 */
+			for (int i = 0; i < WORKER_CONNS; i++) {
+				if (conns[i].ipcFd >= 0)
+					continue;
+				int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+				if (fd < 0)
+					break;
+				conns[i].ipcFd = fd;
+				conns[i].keepConnection = 1;
+			}
 		}
 		if (drain_until && req_epoch_ms() >= drain_until)
 			break;

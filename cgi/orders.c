@@ -121,7 +121,10 @@ static int number_ok(const struct query_node *v, double *out)
 {
 	if (v->type != QUERY_STRING || !query_js_number(v->s, v->len, out))
 		return 0;
-	return isfinite(*out) && *out >= 0 && *out == floor(*out);
+	if (!isfinite(*out) || *out < 0)
+		return 0;
+	/* integral: every double from 2^53 up is, below it the cast is exact */
+	return *out >= 9007199254740992.0 || *out == (double)(long long)*out;
 }
 
 /* Medusa's transformDate on a DateComparisonOperator value, then IsDate. */
@@ -329,7 +332,7 @@ static int build_filter(struct arena *a, const struct query_node *q, const char 
 	const char *tax = string_param(q, "tax_rate");
 	if (tax) {
 		double t;
-		if (!query_js_number(tax, strlen(tax), &t) || !isfinite(t) || fabs(t) > 3.4e38)
+		if (!query_js_number(tax, strlen(tax), &t) || !isfinite(t) || t > 3.4e38 || t < -3.4e38)
 			return 0;
 		f->tax_rate = arena_printf(a, "%.17g", t);
 	}

@@ -731,10 +731,10 @@ static size_t js_space(const unsigned char *s, size_t n)
 	return 0;
 }
 
-/* Is s[i..n) a JavaScript whitespace run to the end? (for trimming the right side) */
+/* Where s[start..n) ends once trailing JavaScript whitespace is cut off. */
 static size_t trim_right(const unsigned char *s, size_t start, size_t n)
 {
-	/* scan forward remembering where trailing whitespace begins */
+	/* scan forward, remembering the end of the last character that is not whitespace */
 	size_t end = start, i = start;
 	while (i < n) {
 		size_t w = js_space(s + i, n - i);

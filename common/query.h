@@ -1,8 +1,10 @@
 /*
  * query: the request's query string, parsed the way Express + qs parse it
- * for Medusa (reference section 1: qs with arrayLimit Infinity, depth 5,
- * 1000 parameters, no dots), plus the two JavaScript conversions the
- * validators of query DTOs apply (Number() and Medusa's date transform).
+ * for Medusa (reference section 1: qs 6.17, the version Medusa 1.20.11
+ * installs, with arrayLimit Infinity; depth 5, 1000 parameters, no dots),
+ * plus the JavaScript conversions the validators of query DTOs apply
+ * (Number() and Medusa's date transform) and decodeURIComponent() for
+ * route parameters.
  *
  * The result is a tree of nodes allocated in the caller's arena (borrowed
  * until arena_reset()). Every string in it is valid UTF-8 without NUL bytes,

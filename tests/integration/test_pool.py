@@ -555,7 +555,7 @@ def test_sigterm():
                   "SIGTERM: every registration already sent to the pool's socket when SIGTERM arrived "
                   "completes with 200 (none dropped)",
                   "failed: %s; pool log: %s; nginx error log: %s" % (
-                      bad, pool_log, " | ".join(log_tail(os.path.join(tmp, "err.log"), limit=6))))
+                      bad, pool_log, " | ".join(log_tail(os.path.join(tmp, "log", "nginx-error.log"), limit=6))))
         tap.check(pool.poll() is not None and exit_s < 15, "SIGTERM: the master exits within 15 s",
                   "still running after %.1f s" % exit_s)
         tap.check(pool.poll() == 0, "SIGTERM: the master exits with status 0", "rc %s" % pool.poll())

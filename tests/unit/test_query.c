@@ -265,6 +265,18 @@ static void test_date(void)
 	CHECK(!ok);
 }
 
+static void test_decode_component(void)
+{
+	const char *d = query_decode_component(&A, "addr%5F01%20x+y", 15);
+	CHECK_STR(d, "addr_01 x+y");
+	CHECK(query_decode_component(&A, "%C3%A9", 6) && strcmp(query_decode_component(&A, "%C3%A9", 6), "\xC3\xA9") == 0);
+	CHECK(query_decode_component(&A, "a%zz", 4) == NULL);
+	CHECK(query_decode_component(&A, "a%2", 3) == NULL);
+	CHECK(query_decode_component(&A, "%C3", 3) == NULL);
+	CHECK(query_decode_component(&A, "a%00b", 5) == NULL);
+	CHECK_STR(query_decode_component(&A, "", 0), "");
+}
+
 int main(void)
 {
 	arena_init(&A, 0);
@@ -275,6 +287,7 @@ int main(void)
 	test_limits();
 	test_number();
 	test_date();
+	test_decode_component();
 	arena_release(&A);
 	HARNESS_EXIT();
 }
