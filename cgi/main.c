@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <signal.h>
@@ -103,6 +104,14 @@ static void serve_one(struct worker *w, struct req *r, char **envp, FCGX_Stream 
 
 static int worker_main(const struct config *cfg, int listen_fd)
 {
+	/*
+	 * scrypt allocates 32 MiB per hash. glibc would raise its mmap threshold
+	 * after the first such free and serve the next ones from the heap, which
+	 * then stays resident: a fixed threshold keeps big blocks mmap'd, so
+	 * they go back to the kernel and a worker stays at a few MiB.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 512 * 1024);
 	struct worker w;
 	worker_init(&w, cfg);
 	install(SIGTERM, on_stop, 0);

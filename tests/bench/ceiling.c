@@ -8,6 +8,9 @@
  * Env: LISTEN (socket path), DB_SOCKET, DB_NAME, BENCH_CUSTOMER, WORKERS.
  */
 #include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <mysql.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,12 +75,52 @@ static void worker(int fd)
 	snprintf(lock, sizeof(lock), "%s%s", SEL, SEL_LOCK_SUFFIX);
 	MYSQL_STMT *sel = prep(m, SEL), *sel_lock = prep(m, lock), *upd = prep(m, UPD), *evt = prep(m, EVT);
 	const char *id = getenv("BENCH_CUSTOMER");
-	FCGX_Request r;
-	FCGX_InitRequest(&r, fd, 0);
+	/* the same transport as medusa-c's workers: kept connections and the
+	 * listening socket polled together (see cgi/main.c) */
+	static FCGX_Request conns[32];
+	for (int i = 0; i < 32; i++)
+		FCGX_InitRequest(&conns[i], -1, 0);
 	static const char fixed[] = "{\"customer\":{\"id\":\"cus_01M8D3KGG222EC1538KXD4XNJN\",\"email\":\"a@b.co\"}}";
 	char name[32];
-	unsigned long n = 0;
-	while (FCGX_Accept_r(&r) == 0) {
+	unsigned long counter = 0;
+	for (;;) {
+		struct pollfd pfd[33];
+		int map[33], n = 0, free_slot = -1;
+		for (int i = 0; i < 32; i++) {
+			if (conns[i].ipcFd >= 0) {
+				pfd[n].fd = conns[i].ipcFd;
+				pfd[n].events = POLLIN;
+				map[n++] = i;
+			} else if (free_slot < 0) {
+				free_slot = i;
+			}
+		}
+		if (free_slot >= 0) {
+			pfd[n].fd = fd;
+			pfd[n].events = POLLIN;
+			map[n++] = -1;
+		}
+		if (poll(pfd, (nfds_t)n, -1) < 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+		if (!pfd[k].revents)
+			continue;
+		FCGX_Request *rp;
+		if (map[k] < 0) {
+			int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+			if (c < 0)
+				continue;
+			rp = &conns[free_slot];
+			rp->ipcFd = c;
+			rp->keepConnection = 1;
+		} else {
+			rp = &conns[map[k]];
+		}
+		if (FCGX_Accept_r(rp) < 0) {
+			rp->ipcFd = -1;
+			continue;
+		}
+		FCGX_Request r = *rp;
 		const char *method = FCGX_GetParam("REQUEST_METHOD", r.envp);
 		const char *uri = FCGX_GetParam("REQUEST_URI", r.envp);
 		int ok = 0;
@@ -87,7 +130,7 @@ static void worker(int fd)
 			char body[4096];
 			while (FCGX_GetStr(body, sizeof(body), r.in) > 0)
 				;
-			snprintf(name, sizeof(name), "n%lu", n++ % 1000);
+			snprintf(name, sizeof(name), "n%lu", counter++ % 1000);
 			const char *v1[1] = { id }, *v2[2] = { name, id }, *v3[1] = { "{\"id\":\"x\"}" };
 			ok = mysql_query(m, "START TRANSACTION") == 0 && run(sel_lock, v1, 1) == 0 && run(upd, v2, 2) == 0 &&
 			     run(evt, v3, 1) == 0 && mysql_commit(m) == 0;
@@ -102,7 +145,8 @@ static void worker(int fd)
 					    "Content-Length: %zu\r\n\r\n%s", sizeof(fixed) - 1, fixed);
 		else
 			FCGX_FPrintF(r.out, "Status: 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
-		FCGX_Finish_r(&r);
+		FCGX_Finish_r(rp);
+		}
 	}
 }
 
@@ -119,6 +163,7 @@ int main(void)
 	if (fd < 0)
 		return 1;
 	chmod(listen, 0666);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	for (int i = 0; i < workers; i++)
 		if (fork() == 0) {
 			worker(fd);

