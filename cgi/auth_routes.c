@@ -126,6 +126,11 @@ static enum api_err answer_auth_customer(struct req *r, const char *id)
 		return E_DB_UNAVAILABLE;
 	if (rc != STORE_OK)
 		return E_DATABASE;
+	char *orders = NULL;
+	enum api_err e = orders_auth_json(r, id, &orders);
+	if (e != API_OK)
+		return e;
+	c->orders_json = orders;
 	customer_json_wrapped(r->out, c, CUSTOMER_AUTH);
 	return API_OK;
 }
@@ -147,6 +152,10 @@ enum api_err auth_session_get(struct req *r)
 	enum api_err e = customers_load_me(r, &c);
 	if (e != API_OK)
 		return e;
+	char *orders = NULL;
+	if ((e = orders_auth_json(r, c->id, &orders)) != API_OK)
+		return e;
+	c->orders_json = orders;
 	customer_json_wrapped(r->out, c, CUSTOMER_AUTH);
 	return API_OK;
 }

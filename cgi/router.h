@@ -55,6 +55,8 @@ enum api_err addresses_delete(struct req *r);
 /* cgi/orders.c */
 enum api_err orders_list(struct req *r);
 enum api_err payment_methods_list(struct req *r);
+/* The customer's orders as the /store/auth shape lists them (JSON array, arena). */
+enum api_err orders_auth_json(struct req *r, const char *customer_id, char **out);
 
 /* Starts a new cookie session for customer_id and adds its Set-Cookie header. */
 enum api_err auth_start_session(struct req *r, const char *customer_id);

@@ -151,11 +151,9 @@ void customer_json(struct buf *b, const struct customer *c, enum customer_shape 
 		else
 			buf_add(b, "null", 4);
 	}
-	/* orders: medusa-c has no order table yet (carts and orders come later), so a
-	 * customer has none; the auth shape still carries the key clients read. */
 	if (shape == CUSTOMER_AUTH) {
 		key(b, "orders", 0);
-		buf_add(b, "[]", 2);
+		buf_adds(b, c->orders_json ? c->orders_json : "[]");
 	}
 	if (shape != CUSTOMER_BARE) {
 		key(b, "shipping_addresses", 0);

@@ -27,6 +27,7 @@ struct customer {
 	struct address *billing;     /* NULL when none (or soft-deleted) */
 	struct address *shipping;    /* array */
 	size_t nshipping;
+	const char *orders_json;     /* CUSTOMER_AUTH: the orders array as JSON, NULL = [] */
 };
 
 enum customer_shape {

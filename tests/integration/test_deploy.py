@@ -65,7 +65,10 @@ AS_ROOT = os.geteuid() == 0
 # Remove a word when the gap is fixed.
 #   cgi-drain: as a CGI program, a body over MAX_BODY is refused without reading stdin; mod_cgid
 #              then fails writing the body (EPIPE) and drops the connection without an answer
-PENDING = {"cgi-drain"}
+#   kept-drain: in the pool, the same refusal leaves the rest of the body (FCGI_STDIN records)
+#              unread on a kept connection; the next request the web server sends on it fails
+#              (nginx retries a GET elsewhere, never a POST: the client gets a 503)
+PENDING = {"cgi-drain", "kept-drain"}
 
 # Lines of an Apache error log that mean the program (or an Apache child serving it) crashed.
 CRASH_RE = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error|killed by signal|"
@@ -711,6 +714,27 @@ def failover():
     tap.check(not errs, "failover: 20 more requests with one pool down all succeed", "; ".join(errs[:3]))
 
 
+def kept_connection_probe(port):
+    """A POST right after a refused oversized body, through nginx's kept connections."""
+    email = "deploy-kept.%s@example.com" % common.RUN
+    call(port, "POST", "/store/customers", json_body={"email": email, "password": "pw-" + common.RUN})
+    r = call(port, "POST", "/store/auth/token", json_body={"email": email, "password": "pw-" + common.RUN})
+    token = (r.try_json() or {}).get("access_token")
+    if not tap.check(r.status == 200 and token, "kept connections: setup", r.brief()):
+        return
+    bad = []
+    for i in range(20):
+        big = call(port, "POST", "/store/customers/me", token=token, json_body={"first_name": "x" * 200000})
+        r = call(port, "POST", "/store/customers/me", token=token, json_body={"last_name": "L%d" % i})
+        if big.status != 413 or r.status != 200:
+            bad.append("#%d: %d then %d" % (i, big.status, r.status))
+    name = "kept connections: 20 x (413 for a 200 KB body, then a POST) through nginx all answer"
+    if bad and "kept-drain" in PENDING:
+        tap.skip(name, "pending kept-drain: %d of 20 failed (%s)" % (len(bad), "; ".join(bad[:3])))
+    else:
+        tap.check(not bad, name, "; ".join(bad[:5]))
+
+
 def static_checks():
     """The files a user copies as they are: the env example is a valid configuration, the
     systemd units parse (systemd-analyze verify, with the install paths pointed at stand-ins)."""
@@ -758,6 +782,7 @@ def main():
         if tap.check(got == WANT_STATUS, "nginx (reference): the scenario answers as the API says",
                      "statuses %s, want %s; %s" % (got, WANT_STATUS, short([r for r in ref if r[1] >= 500], 600))):
             apache_setups(ref)
+        kept_connection_probe(ref_port)
         failover()
     except Exception:  # a bug here must show as a failure, with its traceback
         tap.not_ok("test_deploy ran to the end", scrub(traceback.format_exc()))
