@@ -100,6 +100,26 @@ static void serve_one(struct worker *w, struct req *r, char **envp, FCGX_Stream 
  * ours; libfcgi only reads and writes records on a connection we hand it.
  */
 #define WORKER_CONNS 32
+#define DRAIN_INPUT_MAX (2L << 20)
+
+/*
+ * An answer may go out before the body was read (413, 401, a route without
+ * a body). On a kept connection the unread records would be taken for the
+ * next request: read them away, or, past a bound, give the connection up.
+ */
+static void drain_input(FCGX_Request *fr)
+{
+	char sink[8192];
+	long total = 0;
+	int n;
+	while ((n = FCGX_GetStr(sink, sizeof(sink), fr->in)) > 0) {
+		total += n;
+		if (total > DRAIN_INPUT_MAX) {
+			fr->keepConnection = 0;
+			return;
+		}
+	}
+}
 #define DRAIN_MS 10000
 
 static int worker_main(const struct config *cfg, int listen_fd)
@@ -159,6 +179,10 @@ static int worker_main(const struct config *cfg, int listen_fd)
 				conns[i].ipcFd = fd;
 				conns[i].keepConnection = 1;
 			}
+			/* our copy of the listener goes: once the master and every draining
+			 * worker closed theirs, new connects are refused at once (nginx fails
+			 * over) instead of waiting in a queue nobody reads */
+			close(listen_fd);
 		}
 		if (drain_until && req_epoch_ms() >= drain_until)
 			break;
@@ -214,6 +238,7 @@ static int worker_main(const struct config *cfg, int listen_fd)
 					atomic_store(&pool_self->state, SLOT_BUSY);
 			}
 			serve_one(&w, &r, fr->envp, fr->in, fr->out);
+			drain_input(fr);
 			FCGX_Finish_r(fr);
 			req_end(&r);
 			w.served++;
@@ -249,6 +274,17 @@ static int cgi_main(const struct config *cfg)
 	arena_init(&r.arena, 16384);
 	serve_one(&w, &r, environ, NULL, NULL);
 	fflush(stdout);
+	/* a web server writing the body into our stdin must not meet a closed pipe */
+	if (r.content_length > 0) {
+		char sink[8192];
+		long long left = r.content_length - (long long)r.body_len;
+		while (left > 0) {
+			size_t n = fread(sink, 1, left > (long long)sizeof(sink) ? sizeof(sink) : (size_t)left, stdin);
+			if (n == 0)
+				break;
+			left -= (long long)n;
+		}
+	}
 	req_end(&r);
 	arena_release(&r.arena);
 	worker_release(&w);

@@ -215,6 +215,11 @@ static void reload(struct config **cfgp)
 
 int pool_run(struct config *cfg, int listen_fd, int (*worker_fn)(const struct config *, int))
 {
+	const char *unlink_path = NULL;
+	if (strncmp(cfg->listen, "unix:", 5) == 0)
+		unlink_path = cfg->listen + 5;
+	else if (cfg->listen[0] == '/')
+		unlink_path = cfg->listen;
 	pool_board = mmap(NULL, sizeof(*pool_board), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (pool_board == MAP_FAILED) {
 		log_error("cannot map the scoreboard: %s", strerror(errno));
@@ -255,6 +260,10 @@ int pool_run(struct config *cfg, int listen_fd, int (*worker_fn)(const struct co
 		}
 	}
 	log_info("medusa-c master stopping: draining workers");
+	/* stop listening: with the workers' copies closed too, connects are refused at once */
+	close(listen_fd);
+	if (unlink_path)
+		unlink(unlink_path);
 	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
 		struct pool_slot *s = &pool_board->slots[i];
 		if (atomic_load(&s->state) != SLOT_FREE) {

@@ -41,10 +41,23 @@ static const char SQL_INSERT_ADDRESS[] =
 static const char SQL_UPDATE_ADDRESS[] =
 	"UPDATE address SET company = ?, first_name = ?, last_name = ?, address_1 = ?, address_2 = ?, city = ?, "
 	"country_code = ?, province = ?, postal_code = ?, phone = ?, metadata = ?, updated_at = ? WHERE id = ?";
-static const char SQL_EMAIL_ROWS[] = "SELECT has_account FROM customer WHERE email_live = ? LIMIT 2";
 static const char SQL_INSERT_CUSTOMER[] =
 	"INSERT INTO customer (id, email, first_name, last_name, phone, password_hash, has_account, "
 	"created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/*
+ * The fast path of a profile update that only sets plain columns: one
+ * autocommitted UPDATE. updated_at is assigned first (MariaDB evaluates SET
+ * left to right), from the old values: it moves only if a given value differs.
+ * Each column has a flag parameter "given". The credential check is in the
+ * WHERE clause, so a revoked token changes nothing.
+ */
+static const char SQL_FAST_UPDATE[] =
+	"UPDATE customer SET "
+	"updated_at = IF((NOT ? OR email <=> ?) AND (NOT ? OR first_name <=> ?) AND (NOT ? OR last_name <=> ?) "
+	"AND (NOT ? OR phone <=> ?), updated_at, ?), "
+	"email = IF(?, ?, email), first_name = IF(?, ?, first_name), last_name = IF(?, ?, last_name), "
+	"phone = IF(?, ?, phone) "
+	"WHERE id = ? AND deleted_at IS NULL AND (credentials_at IS NULL OR credentials_at < ?)";
 static const char SQL_INSERT_EVENT[] = "INSERT INTO event_outbox (event, data, created_at) VALUES (?, ?, ?)";
 static const char SQL_FIND_LOGIN[] =
 	"SELECT id, password_hash FROM customer WHERE email_live = ? AND has_account = 1";
@@ -192,19 +205,6 @@ static struct db_param addr_params_common(const struct address *ad, enum address
 	case AF_PHONE: return db_str(ad->phone);
 	default: return db_str(ad->metadata);
 	}
-}
-
-static enum store_rc event(struct db *db, struct arena *a, const char *name, const char *id, const char *ts)
-{
-	struct buf b = BUF_INIT;
-	buf_init(&b);
-	buf_adds(&b, "{\"id\":");
-	json_w_strz(&b, id);
-	buf_addc(&b, '}');
-	struct db_param p[3] = { db_str(name), db_strn(b.data, b.len), db_str(ts) };
-	enum db_rc rc = db_exec(db, a, SQL_INSERT_EVENT, p, 3, NULL, NULL);
-	buf_release(&b);
-	return map_rc(rc);
 }
 
 /* One attempt of the update transaction; DB_RETRY-class failures come back as *retry = 1. */
@@ -367,8 +367,7 @@ static enum store_rc update_once(struct db *db, struct arena *a, const char *id,
 		}
 		if (rc != DB_OK)
 			goto fail_rc;
-		if ((src = event(db, a, "customer.updated", nc.id, now)) != STORE_OK)
-			goto fail;
+		/* customer.updated: written by the trigger of migration 004, in this statement */
 	}
 	rc = db_commit(db);
 	if (rc != DB_OK)
@@ -386,9 +385,38 @@ fail:
 	return src;
 }
 
+static enum store_rc fast_update(struct db *db, struct arena *a, const char *id, const struct customer_patch *pt,
+				 long long now_ms, struct customer **out)
+{
+	char now[24], nb[24];
+	customer_db_time(now_ms, now);
+	/* tokens carry whole seconds: a change in the same second does not revoke (customer_revoked) */
+	customer_db_time((pt->not_before_ms / 1000 + 1) * 1000, nb);
+	struct db_param p[19] = {
+		db_int(pt->set_email), db_str(pt->email), db_int(pt->set_first_name), db_str(pt->first_name),
+		db_int(pt->set_last_name), db_str(pt->last_name), db_int(pt->set_phone), db_str(pt->phone),
+		db_str(now),
+		db_int(pt->set_email), db_str(pt->email), db_int(pt->set_first_name), db_str(pt->first_name),
+		db_int(pt->set_last_name), db_str(pt->last_name), db_int(pt->set_phone), db_str(pt->phone),
+		db_str(id), db_str(nb),
+	};
+	enum db_rc rc = db_exec(db, a, SQL_FAST_UPDATE, p, 19, NULL, NULL);
+	if (rc == DB_DUPLICATE)
+		return STORE_DUP_EMAIL;
+	if (rc != DB_OK)
+		return map_rc(rc);
+	/* the answer, and the tell between "no change", "gone" and "revoked" */
+	enum store_rc src = load(db, a, SQL_LOAD, id, out);
+	if (src == STORE_OK && customer_revoked(pt->not_before_ms, (*out)->credentials_at))
+		return STORE_REVOKED;
+	return src;
+}
+
 enum store_rc customer_store_update(struct db *db, struct arena *a, const char *id,
 				    const struct customer_patch *patch, long long now_ms, struct customer **out)
 {
+	if (!patch->password_hash && !patch->metadata && patch->billing == BILL_KEEP)
+		return fast_update(db, a, id, patch, now_ms, out);
 	for (int attempt = 0;; attempt++) {
 		int retry = 0;
 		enum store_rc rc = update_once(db, a, id, patch, now_ms, out, &retry);
@@ -398,50 +426,28 @@ enum store_rc customer_store_update(struct db *db, struct arena *a, const char *
 	}
 }
 
-static enum store_rc create_once(struct db *db, struct arena *a, const struct customer_new *n, long long now_ms,
-				 struct customer **out, int *retry)
+/*
+ * Registration is one INSERT: the unique key (email_live, has_account) is
+ * Medusa's duplicate rule (an account blocks an account, a guest blocks a
+ * guest), and the customer.created event comes from the trigger of migration
+ * 004 inside the same statement.
+ */
+enum store_rc customer_store_create(struct db *db, struct arena *a, const struct customer_new *n,
+				    long long now_ms, struct customer **out)
 {
 	char now[24], id[40];
 	customer_db_time(now_ms, now);
 	if (ulid_id("cus", id, sizeof(id)) != 0)
 		return STORE_ERROR;
-	enum db_rc rc = db_begin(db);
-	enum store_rc src = STORE_ERROR;
-	if (rc != DB_OK)
-		return map_rc(rc);
-	struct db_param pe[1] = { db_str(n->email) };
-	struct db_rows r;
-	rc = db_exec(db, a, SQL_EMAIL_ROWS, pe, 1, &r, NULL);
-	if (rc != DB_OK)
-		goto fail_rc;
-	for (size_t i = 0; i < r.nrows; i++) {
-		int acct = db_cell(&r, i, 0) && strcmp(db_cell(&r, i, 0), "0") != 0;
-		if (acct && n->password_hash) {
-			src = STORE_DUP_ACCOUNT;
-			goto fail;
-		}
-		if (!acct && !n->password_hash) {
-			src = STORE_DUP_GUEST;
-			goto fail;
-		}
-	}
 	struct db_param p[9] = {
 		db_str(id), db_str(n->email), db_str(n->first_name), db_str(n->last_name), db_str(n->phone),
 		db_str(n->password_hash), db_int(n->password_hash ? 1 : 0), db_str(now), db_str(now),
 	};
-	rc = db_exec(db, a, SQL_INSERT_CUSTOMER, p, 9, NULL, NULL);
-	if (rc == DB_DUPLICATE) {
-		/* a concurrent registration won the race for the unique key */
-		src = n->password_hash ? STORE_DUP_ACCOUNT : STORE_DUP_GUEST;
-		goto fail;
-	}
+	enum db_rc rc = db_exec(db, a, SQL_INSERT_CUSTOMER, p, 9, NULL, NULL);
+	if (rc == DB_DUPLICATE)
+		return n->password_hash ? STORE_DUP_ACCOUNT : STORE_DUP_GUEST;
 	if (rc != DB_OK)
-		goto fail_rc;
-	if ((src = event(db, a, "customer.created", id, now)) != STORE_OK)
-		goto fail;
-	rc = db_commit(db);
-	if (rc != DB_OK)
-		goto fail_rc;
+		return map_rc(rc);
 	struct customer *c = arena_alloc(a, sizeof(*c));
 	memset(c, 0, sizeof(*c));
 	c->id = arena_strdup(a, id);
@@ -453,24 +459,6 @@ static enum store_rc create_once(struct db *db, struct arena *a, const struct cu
 	c->has_account = n->password_hash != NULL;
 	*out = c;
 	return STORE_OK;
-fail_rc:
-	if (rc == DB_RETRY)
-		*retry = 1;
-	src = map_rc(rc);
-fail:
-	db_rollback(db);
-	return src;
-}
-
-enum store_rc customer_store_create(struct db *db, struct arena *a, const struct customer_new *n,
-				    long long now_ms, struct customer **out)
-{
-	for (int attempt = 0;; attempt++) {
-		int retry = 0;
-		enum store_rc rc = create_once(db, a, n, now_ms, out, &retry);
-		if (!retry || attempt == 4)
-			return rc;
-	}
 }
 
 enum store_rc customer_store_find_login(struct db *db, struct arena *a, const char *email, struct store_login *out)

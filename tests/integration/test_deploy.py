@@ -68,7 +68,7 @@ AS_ROOT = os.geteuid() == 0
 #   kept-drain: in the pool, the same refusal leaves the rest of the body (FCGI_STDIN records)
 #              unread on a kept connection; the next request the web server sends on it fails
 #              (nginx retries a GET elsewhere, never a POST: the client gets a 503)
-PENDING = {"cgi-drain", "kept-drain"}
+PENDING = set()
 
 # Lines of an Apache error log that mean the program (or an Apache child serving it) crashed.
 CRASH_RE = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error|killed by signal|"
@@ -462,6 +462,11 @@ def apache_setups(ref):
     if not os.path.isdir(MODULES):
         tap.not_ok("apache2 modules are installed", "no %s" % MODULES)
         return
+    # The secrets go between quotes into an Apache file and a shell-sourced file.
+    if not all(re.match(r"^[A-Za-z0-9_.,:;+=/@%-]+$", x) for x in SECRETS + [VAR, BIN]):
+        tap.not_ok("secrets and paths are plain enough to quote", "JWT_SECRET, COOKIE_SECRET, VAR or BIN "
+                   "has a character outside [A-Za-z0-9_.,:;+=/@%-]")
+        return
     sock = os.path.join(VAR, "medusa-c.sock")
     mysock = os.path.join(VAR, "mysqld.sock")
     grant_search(VAR)
@@ -582,9 +587,19 @@ def failover():
         return
 
     port = free_port()
-    conf = render("nginx/upstream-failover.conf.in", os.path.join(fo, "nginx.conf"), {
-        "USER": "user root;" if AS_ROOT else "", "DIR": fo, "PORT": str(port),
+    site = render("nginx/upstream-failover.conf.in", os.path.join(fo, "site.conf"), {
+        "LISTEN": "127.0.0.1:%d" % port, "SERVER_NAME": "localhost",
+        "ACCESS_LOG": os.path.join(fo, "access.log"),
         "POOL_A": "unix:" + os.path.join(VAR, "medusa-c.sock"), "POOL_B": "unix:" + p2_sock})
+    # The site file inside the smallest nginx.conf of its own (what /etc/nginx/nginx.conf is for
+    # a system nginx). As root, workers run as root: they must reach the root-owned sockets.
+    conf = os.path.join(fo, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("%s\nworker_processes 2;\npid \"%s/nginx.pid\";\nevents { worker_connections 1024; }\n"
+                "http {\n    default_type application/octet-stream;\n" % ("user root;" if AS_ROOT else "", fo))
+        for t in ("client_body", "fastcgi", "proxy", "uwsgi", "scgi"):
+            f.write('    %s_temp_path "%s/%s";\n' % (t, fo, t))
+        f.write('    include "%s";\n}\n' % site)
     errlog = os.path.join(fo, "err.log")
     t = subprocess.run(["nginx", "-q", "-t", "-p", fo + "/", "-c", conf, "-e", errlog],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
@@ -692,6 +707,7 @@ def failover():
         th.start()
     for th in threads:
         th.join(120)
+    elapsed = time.time() - t0
     stopped = False
     try:
         p2.wait(15)
@@ -705,7 +721,7 @@ def failover():
               "killed_at=%r exit=%r; log: %s" % (state["killed_at"], p2.poll(), tail(p2_log)))
     tap.check(state["done"] == total and not state["errors"],
               "failover: %d requests from %d clients, zero failures across the stop (%.1f s)"
-              % (total, clients, time.time() - t0),
+              % (total, clients, elapsed),
               "%d done, %d failed: %s" % (state["done"], len(state["errors"]), "; ".join(state["errors"][:3])))
     # Not a failure, but worth seeing: a pool that drains keeps its listening socket open without
     # accepting, so a connection nginx opened to it meanwhile waits until the pool exits.
