@@ -53,6 +53,13 @@ worker_rss() { # total and max RSS (KiB) of the medusa-c workers
 	ps -o rss= --ppid "$master" | awk '{t+=$1; if ($1>m) m=$1} END {printf "%d/%d", m, NR}'
 }
 
+wait_idle() { # requests still queued when wrk stops (scrypt cases) finish before RSS is read
+	for _ in $(seq 100); do
+		curl -sf "$B/status?json" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if all(w["state"]=="idle" for w in d["workers"]) else 1)' && return
+		sleep 0.1
+	done
+}
+
 # wrk_case URL SCRIPT -> "rps p50 p99 non2xx"
 wrk_case() {
 	local out
@@ -72,6 +79,7 @@ row() { # name url script ceiling-url
 	local before after r c ratio
 	before=$(worker_rss)
 	r=($(wrk_case "$2" "$3"))
+	wait_idle
 	after=$(worker_rss)
 	if [ -n "$4" ]; then
 		c=($(wrk_case "$4" "$3"))
@@ -88,6 +96,6 @@ row "POST /store/customers/me metadata" "$B" "$BENCH_DIR/post_me_metadata.lua" "
 row "POST /store/customers/me billing" "$B" "$BENCH_DIR/post_me_billing.lua" "$CB"
 row "POST /store/auth/token (scrypt)" "$B" "$BENCH_DIR/auth_token.lua" ""
 row "POST /store/customers (scrypt)" "$B" "$BENCH_DIR/register.lua" ""
-f=($(wrk_case "$CB/fixed" "$BENCH_DIR/get_me.lua"))
+f=($(wrk_case "$CB/fixed" "$BENCH_DIR/fixed.lua"))
 printf '%-34s %10s %9s %9s\n' "ceiling: fixed JSON, no database" "${f[0]}" "${f[1]}" "${f[2]}"
 echo "rss = max KiB per worker / number of workers; scrypt cost N=2^$(BIN="$BIN" "$BIN" --check-config 2>/dev/null | awk -F= '/SCRYPT_LOGN/ {print $2}' || echo 15)"
