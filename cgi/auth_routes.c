@@ -13,8 +13,10 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "cgi/router.h"
+#include "common/b64.h"
 #include "common/body.h"
 #include "common/config.h"
 #include "common/cookie.h"
@@ -34,6 +36,28 @@ static const struct field_spec login_fields[] = {
 };
 static const struct field_set login_set = FIELD_SET(login_fields);
 
+/*
+ * A password record at the configured cost, made once per worker, that no
+ * password matches (its salt and MAC come from a random password).
+ */
+static const char *dummy_record(struct req *r)
+{
+	static char rec[PASSWORD_RECORD_B64_LEN + 1];
+	static unsigned logn;
+	if (!rec[0] || logn != r->w->pw.logN) {
+		unsigned char rnd[32];
+		char pw[65];
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return "";
+		b64_encode(rnd, sizeof(rnd), pw, 1, 0);
+		if (password_hash(pw, strlen(pw), &r->w->pw, rec) != 0)
+			rec[0] = '\0';
+		OPENSSL_cleanse(pw, sizeof(pw));
+		logn = r->w->pw.logN;
+	}
+	return rec;
+}
+
 /* Verifies email + password; on success *id is the customer id. */
 static enum api_err login(struct req *r, char **id)
 {
@@ -52,8 +76,14 @@ static enum api_err login(struct req *r, char **id)
 	enum store_rc rc = customer_store_find_login(&r->w->db, &r->arena, email, &sl);
 	if (rc == STORE_UNAVAILABLE)
 		return E_DB_UNAVAILABLE;
-	if (rc == STORE_NO_CUSTOMER || (rc == STORE_OK && !sl.password_hash))
+	if (rc == STORE_NO_CUSTOMER || (rc == STORE_OK && !sl.password_hash)) {
+		/*
+		 * Same scrypt work as a real account, so the answer time does not
+		 * tell whether the email has an account.
+		 */
+		password_verify(pw, strlen(pw), dummy_record(r));
 		return E_LOGIN_FAILED;
+	}
 	if (rc != STORE_OK)
 		return E_DATABASE;
 	if (!password_verify(pw, strlen(pw), sl.password_hash))

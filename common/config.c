@@ -45,6 +45,8 @@ static const struct opt opts[] = {
 	{ "SESSION_TTL", OPT_LONG, O(session_ttl), "36000", 60, 31536000, 0, "session lifetime in seconds" },
 	{ "LOG_REQUESTS", OPT_LONG, O(log_requests), "1", 0, 1, 0, "one log line per request" },
 	{ "TRUST_PROXY", OPT_LONG, O(trust_proxy), "1", 0, 1, 0, "trust X-Forwarded-Proto from the web server" },
+	{ "DB_SYNC_WAIT", OPT_LONG, O(db_sync_wait), "0", 0, 15, 0,
+	  "Galera: wsrep_sync_wait for every session (1 = reads see all writes committed cluster-wide)" },
 };
 #undef O
 

@@ -27,6 +27,7 @@ struct config {
 	long session_ttl;                   /* SESSION_TTL seconds */
 	long log_requests;                  /* LOG_REQUESTS 0/1 */
 	long trust_proxy;                   /* TRUST_PROXY 0/1: honour X-Forwarded-Proto */
+	long db_sync_wait;                  /* DB_SYNC_WAIT: Galera wsrep_sync_wait for this pool's sessions */
 };
 
 /*

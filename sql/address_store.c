@@ -89,6 +89,7 @@ static enum store_rc run(struct db *db, struct arena *a, struct job *j, job_fn f
 		if (rc != DB_RETRY || attempt == MAX_ATTEMPTS)
 			return src;
 		log_warn("retrying %s after a transaction conflict (attempt %d)", what, attempt + 1);
+		db_retry_pause(attempt - 1);
 	}
 }
 

@@ -423,6 +423,7 @@ enum store_rc customer_store_update(struct db *db, struct arena *a, const char *
 		if (!retry || attempt == 4)
 			return rc;
 		log_warn("retrying customer update after a transaction conflict (attempt %d)", attempt + 2);
+		db_retry_pause(attempt);
 	}
 }
 
@@ -537,6 +538,7 @@ enum store_rc customer_store_reset_password(struct db *db, struct arena *a, cons
 		db_rollback(db);
 		if (rc != DB_RETRY || attempt == 4)
 			return map_rc(rc);
+		db_retry_pause(attempt);
 	}
 }
 

@@ -9,8 +9,12 @@
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
 
 #include "common/config.h"
 #include "common/log.h"
@@ -127,6 +131,14 @@ enum db_rc db_ensure(struct db *db)
 			db->backoff_us = 2000000;
 		db->retry_at_us = now + db->backoff_us;
 		return DB_GONE;
+	}
+	if (c->db_sync_wait) {
+		/* Galera: make this pool's reads wait for the writes the cluster already committed,
+		 * so a customer registered through one node can log in through another at once */
+		char q[64];
+		snprintf(q, sizeof(q), "SET SESSION wsrep_sync_wait = %ld", c->db_sync_wait);
+		if (mysql_real_query(m, q, (unsigned long)strlen(q)))
+			log_warn("cannot set wsrep_sync_wait: %s", mysql_error(m));
 	}
 	db->backoff_us = 0;
 	db->conn = m;
@@ -285,6 +297,15 @@ enum db_rc db_exec(struct db *db, struct arena *a, const char *sql, const struct
 	if (rc == DB_GONE && first && db->retry_at_us == 0) {
 		rc = exec_once(db, a, sql, p, np, rows, affected);
 	}
+	/*
+	 * An autocommitted statement that lost a deadlock or a Galera
+	 * certification did not happen: run it again (inside a transaction the
+	 * caller repeats the whole transaction instead).
+	 */
+	for (int attempt = 0; rc == DB_RETRY && !db->in_tx && attempt < 4; attempt++) {
+		db_retry_pause(attempt);
+		rc = exec_once(db, a, sql, p, np, rows, affected);
+	}
 	return rc;
 }
 
@@ -320,4 +341,16 @@ void db_rollback(struct db *db)
 	if (db->in_tx && db->conn && mysql_real_query(db->conn, "ROLLBACK", 8))
 		classify(db, mysql_errno(db->conn), mysql_error(db->conn));
 	db->in_tx = 0;
+}
+
+void db_retry_pause(int attempt)
+{
+	/* exponential backoff with full jitter: 1..(2^attempt) ms, at most 64 ms */
+	unsigned char r;
+	if (RAND_bytes(&r, 1) != 1)
+		r = 7;
+	long max_us = 1000L << (attempt < 6 ? attempt : 6);
+	long us = 1000 + (long)r * max_us / 255;
+	struct timespec ts = { 0, us * 1000 };
+	nanosleep(&ts, NULL);
 }

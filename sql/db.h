@@ -81,6 +81,9 @@ enum db_rc db_begin(struct db *db);
 enum db_rc db_commit(struct db *db);
 /* Rolls back (if a transaction is open); errors are only logged. */
 void db_rollback(struct db *db);
+/* Sleeps before retry number attempt (0-based) of a transaction that hit a deadlock or a
+ * Galera certification failure: exponential backoff with jitter, so retries do not collide again. */
+void db_retry_pause(int attempt);
 /* Cell (row, col) of a result, or NULL. */
 static inline char *db_cell(const struct db_rows *r, size_t row, unsigned col)
 {
