@@ -35,7 +35,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BIN := $(BUILD)/medusa-c
 
-.PHONY: all run start stop test unit deps clean bench status
+.PHONY: all run start stop test unit deps clean bench status fuzz soak valgrind cluster-test
+FUZZ_SECONDS ?= 60
+SOAK_SECONDS ?= 600
 all: $(BIN) $(UNIT_BIN) $(BUILD)/bench/ceiling
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h sql/*.h cgi/*.h)
@@ -87,5 +89,24 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@BIN=$(abspath $(BIN)) tests/bench/run.sh
 
+# libFuzzer targets (clang): N seconds each
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# mixed workload for SOAK_SECONDS: error count and worker RSS at start and end
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@BIN=$(abspath $(BIN)) tests/soak/run.sh $(SOAK_SECONDS)
+
+# one worker under valgrind memcheck serving a few hundred mixed requests
+valgrind: deps
+	@$(MAKE) --no-print-directory all
+	@BIN=$(abspath $(BIN)) tests/valgrind/run.sh
+
+# a 3-node Galera cluster on loopback, two pools, one nginx upstream, and the cluster tests
+cluster-test: deps
+	@$(MAKE) --no-print-directory all
+	@BIN=$(abspath $(BIN)) tests/cluster/run.sh
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

@@ -102,7 +102,11 @@ tail_log() {
         tail -n 30 "$f" >&2
     done
 }
-node_pid() { pid_of "$(node_pidf "$1")" "--socket=$(node_sock "$1")"; }
+# mariadbd writes its own pid file only after a state transfer: the launcher's record comes first.
+node_pid() {
+    pid_of "$(node_pidf "$1").launch" "--socket=$(node_sock "$1")" ||
+        pid_of "$(node_pidf "$1")" "--socket=$(node_sock "$1")"
+}
 # The pool binary's argv says nothing about its socket; its environment does.
 pool_pid() {
     local pid env
@@ -281,7 +285,6 @@ launch_node() {
     [ -n "$AS_ROOT" ] && chown mysql:mysql "$(node_log "$n")"
     setsid mariadbd "${NODE_ARGS[@]}" "${extra[@]}" </dev/null >>"$LOG/node$n.out" 2>&1 &
     pid=$!
-    # mariadbd writes its pid file late (after SST); keep our own record for status and stop.
     echo "$pid" >"$(node_pidf "$n").launch"
     deadline=$((SECONDS + 120))
     while [ $SECONDS -lt $deadline ]; do
@@ -341,7 +344,7 @@ start_node() {
 
 stop_node() {
     local n=$1 pid
-    pid=$(node_pid "$n") || pid=$(pid_of "$(node_pidf "$n").launch" "--socket=$(node_sock "$n")") || {
+    pid=$(node_pid "$n") || {
         rm -f "$(node_pidf "$n")" "$(node_pidf "$n").launch"
         return 0
     }
