@@ -11,85 +11,12 @@
 #include "cgi/router.h"
 #include "common/body.h"
 #include "common/customer_json.h"
+#include "common/fields.h"
 #include "common/metadata.h"
 #include "common/query.h"
 #include "common/respond.h"
 #include "sql/address_store.h"
 #include "sql/customer_store.h"
-
-#define NAME_MAX_CHARS 255
-
-/* AddressCreatePayload, in its class's declaration order (transcript 43). */
-static const struct field_spec create_fields[] = {
-	{ "first_name", FK_STRING, 1, NAME_MAX_CHARS, NULL },
-	{ "last_name", FK_STRING, 1, NAME_MAX_CHARS, NULL },
-	{ "phone", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "metadata", FK_ANY, 0, 0, NULL },
-	{ "company", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "address_1", FK_STRING, 1, NAME_MAX_CHARS, NULL },
-	{ "address_2", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "city", FK_STRING, 1, NAME_MAX_CHARS, NULL },
-	{ "country_code", FK_STRING, 1, NAME_MAX_CHARS, NULL },
-	{ "province", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "postal_code", FK_STRING, 1, NAME_MAX_CHARS, NULL },
-};
-static const struct field_set create_set = FIELD_SET(create_fields);
-
-/*
- * StorePostCustomersCustomerAddressesReq: { address } with ValidateNested.
- * "required" makes null and non-objects fail with the nested message; an
- * absent address is checked by the handler (Medusa crashes on it).
- */
-static const struct field_spec wrapper_fields[] = {
-	{ "address", FK_NESTED, 1, 0, &create_set },
-};
-static const struct field_set wrapper_set = FIELD_SET(wrapper_fields);
-
-/* AddressPayload (the body of POST /addresses/:id), every key optional. */
-static const struct field_spec update_fields[] = {
-	{ "first_name", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "last_name", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "phone", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "metadata", FK_OBJECT, 0, 0, NULL },
-	{ "company", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "address_1", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "address_2", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "city", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "country_code", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "province", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "postal_code", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-};
-static const struct field_set update_set = FIELD_SET(update_fields);
-
-/*
- * Fills ap from a validated payload object: a bit per key present, NULL
- * for null, country_code lower-cased (ASCII: ISO codes), metadata as
- * canonical JSON (of any type on create, where Medusa does not check it).
- */
-static void patch_from(struct req *r, struct json_object *obj, struct address_patch *ap)
-{
-	memset(ap, 0, sizeof(*ap));
-	for (int f = 0; f < AF_COUNT; f++) {
-		int present;
-		struct json_object *v = body_get(obj, address_field_name((enum address_field)f), &present);
-		if (!present)
-			continue;
-		ap->set |= 1u << f;
-		if (!v) {
-			ap->v[f] = NULL;
-		} else if (f == AF_METADATA) {
-			ap->v[f] = metadata_canonical(&r->arena, v);
-		} else if (f == AF_COUNTRY_CODE) {
-			char *cc = arena_strdup(&r->arena, json_object_get_string(v));
-			for (char *p = cc; *p; p++)
-				if (*p >= 'A' && *p <= 'Z')
-					*p += 32;
-			ap->v[f] = cc;
-		} else {
-			ap->v[f] = json_object_get_string(v);
-		}
-	}
-}
 
 /*
  * The validation of { address }: class-validator's messages (transcript 46:
@@ -103,7 +30,7 @@ static enum api_err validate_create(struct req *r, struct json_object *b, struct
 	buf_init(&m);
 	int present;
 	struct json_object *v = body_get(b, "address", &present);
-	int n = body_messages(&m, b, &wrapper_set);
+	int n = body_messages(&m, b, &fields_address_wrapper);
 	if (n == 0 && !present) {
 		/* Medusa validates this body and then crashes on address.country_code (500) */
 		buf_adds(&m, "address should not be empty");
@@ -116,7 +43,7 @@ static enum api_err validate_create(struct req *r, struct json_object *b, struct
 			if (e && json_object_is_type(e, json_type_object)) {
 				struct buf em = BUF_INIT;
 				buf_init(&em);
-				if (body_messages(&em, e, &create_set)) {
+				if (body_messages(&em, e, &fields_address_create)) {
 					buf_adds(&m, n++ ? ", " : "");
 					buf_add(&m, em.data, em.len);
 				}
@@ -186,7 +113,8 @@ enum api_err addresses_create(struct req *r)
 	if (e != API_OK)
 		return e;
 	struct address_patch ap;
-	patch_from(r, v, &ap);
+	if ((e = address_patch_from(r, v, &ap)) != API_OK)
+		return e;
 	enum address_add_outcome outcome;
 	enum store_rc rc = address_store_add(&r->w->db, &r->arena, r->customer_id, &ap, r->auth_issued_ms,
 					     req_epoch_ms(), &outcome);
@@ -200,14 +128,15 @@ enum api_err addresses_create(struct req *r)
 
 enum api_err addresses_update(struct req *r)
 {
-	enum api_err e = body_validate(r, r->json, &update_set);
+	enum api_err e = body_validate(r, r->json, &fields_address_payload);
 	if (e != API_OK)
 		return e;
 	const char *id = address_id(r);
 	if (!id)
 		return respond_fail(r, E_INVALID_DATA, "URI malformed");
 	struct address_patch ap;
-	patch_from(r, r->json, &ap);
+	if ((e = address_patch_from(r, r->json, &ap)) != API_OK)
+		return e;
 	enum store_rc rc = address_store_update(&r->w->db, &r->arena, r->customer_id, id, &ap, r->auth_issued_ms,
 						req_epoch_ms());
 	/* Medusa looks the address up by (id, customer) before it ever loads the customer */

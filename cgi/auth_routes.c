@@ -19,22 +19,19 @@
 #include "common/b64.h"
 #include "common/body.h"
 #include "common/config.h"
+#include "common/fields.h"
 #include "common/cookie.h"
 #include "common/customer_json.h"
 #include "common/json.h"
 #include "common/jwt.h"
 #include "common/password.h"
+#include "common/query.h"
 #include "common/respond.h"
 #include "sql/customer_store.h"
 #include "sql/session_store.h"
 
 #define TOKEN_TTL_S 2592000 /* 30 days, as Medusa's expiresIn: "30d" */
 
-static const struct field_spec login_fields[] = {
-	{ "email", FK_EMAIL, 1, 0, NULL },
-	{ "password", FK_NOT_EMPTY, 1, 0, NULL },
-};
-static const struct field_set login_set = FIELD_SET(login_fields);
 
 /*
  * A password record at the configured cost, made once per worker, that no
@@ -62,7 +59,7 @@ static const char *dummy_record(struct req *r)
 static enum api_err login(struct req *r, char **id)
 {
 	struct json_object *b = r->json;
-	enum api_err e = body_validate(r, b, &login_set);
+	enum api_err e = body_validate(r, b, &fields_login);
 	if (e != API_OK)
 		return e;
 	const char *pw = body_str(b, "password");
@@ -203,44 +200,10 @@ enum api_err auth_session_delete(struct req *r)
 	return API_OK;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes a path segment into the arena; NULL on a malformed escape. */
-static char *path_decode(struct req *r, const char *s)
-{
-	size_t n = strlen(s), o = 0;
-	char *d = arena_alloc(&r->arena, n + 1);
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] != '%') {
-			d[o++] = s[i];
-			continue;
-		}
-		if (i + 2 >= n)
-			return NULL;
-		int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-		if (hi < 0 || lo < 0)
-			return NULL;
-		d[o++] = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	d[o] = '\0';
-	if (!json_utf8_valid(d, o))
-		return NULL;
-	return d;
-}
-
 enum api_err auth_email_exists(struct req *r)
 {
-	char *email = path_decode(r, r->params[0]);
+	/* Express decodes route parameters with decodeURIComponent */
+	char *email = query_decode_component(&r->arena, r->params[0], strlen(r->params[0]));
 	if (!email)
 		return respond_fail(r, E_INVALID_DATA, "URI malformed");
 	for (char *p = email; *p; p++)
@@ -256,17 +219,7 @@ enum api_err auth_email_exists(struct req *r)
 	return API_OK;
 }
 
-static const struct field_spec token_fields[] = {
-	{ "email", FK_EMAIL, 1, 0, NULL },
-};
-static const struct field_set token_set = FIELD_SET(token_fields);
 
-static const struct field_spec reset_fields[] = {
-	{ "email", FK_EMAIL, 1, 0, NULL },
-	{ "token", FK_STRING, 1, 0, NULL },
-	{ "password", FK_STRING, 1, 1024, NULL },
-};
-static const struct field_set reset_set = FIELD_SET(reset_fields);
 
 #define RESET_TTL_S 900
 
@@ -281,7 +234,7 @@ static char *lower_email(struct req *r, const char *s)
 
 enum api_err customers_password_token(struct req *r)
 {
-	enum api_err e = body_validate(r, r->json, &token_set);
+	enum api_err e = body_validate(r, r->json, &fields_password_token);
 	if (e != API_OK)
 		return e;
 	struct store_reset sr;
@@ -331,7 +284,7 @@ enum api_err customers_password_token(struct req *r)
 
 enum api_err customers_password_reset(struct req *r)
 {
-	enum api_err e = body_validate(r, r->json, &reset_set);
+	enum api_err e = body_validate(r, r->json, &fields_password_reset);
 	if (e != API_OK)
 		return e;
 	struct store_reset sr;

@@ -8,47 +8,11 @@
 #include "cgi/router.h"
 #include "common/body.h"
 #include "common/customer_json.h"
+#include "common/fields.h"
 #include "common/metadata.h"
 #include "common/password.h"
 #include "common/respond.h"
 #include "sql/customer_store.h"
-
-#define NAME_MAX_CHARS 255
-
-static const struct field_spec address_fields[] = {
-	{ "first_name", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "last_name", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "phone", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "metadata", FK_OBJECT, 0, 0, NULL },
-	{ "company", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "address_1", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "address_2", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "city", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "country_code", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "province", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "postal_code", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-};
-static const struct field_set address_payload = FIELD_SET(address_fields);
-
-static const struct field_spec create_fields[] = {
-	{ "first_name", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "last_name", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "email", FK_EMAIL, 1, NAME_MAX_CHARS, NULL },
-	{ "password", FK_STRING, 1, 1024, NULL },
-	{ "phone", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-};
-static const struct field_set create_set = FIELD_SET(create_fields);
-
-static const struct field_spec update_fields[] = {
-	{ "billing_address", FK_ADDRESS_OR_ID, 0, 64, &address_payload },
-	{ "first_name", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "last_name", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "password", FK_STRING, 0, 1024, NULL },
-	{ "phone", FK_STRING, 0, NAME_MAX_CHARS, NULL },
-	{ "email", FK_EMAIL, 0, NAME_MAX_CHARS, NULL },
-	{ "metadata", FK_OBJECT, 0, 0, NULL },
-};
-static const struct field_set update_set = FIELD_SET(update_fields);
 
 /* ASCII lower-case copy in the arena (emails and country codes). */
 static char *lower(struct req *r, const char *s)
@@ -98,8 +62,13 @@ enum api_err customers_me_get(struct req *r)
 	return API_OK;
 }
 
-/* Fills an address patch from a validated AddressPayload object. */
-static enum api_err address_patch_from(struct req *r, struct json_object *obj, struct address_patch *ap)
+/*
+ * Fills an address patch from a validated AddressPayload / AddressCreatePayload
+ * object: a bit per key present, NULL for null, metadata as canonical JSON,
+ * country_code lower-cased (ASCII: ISO codes); a code that is not two
+ * characters cannot name a country (the column holds ISO 3166-1 alpha-2).
+ */
+enum api_err address_patch_from(struct req *r, struct json_object *obj, struct address_patch *ap)
 {
 	memset(ap, 0, sizeof(*ap));
 	for (int f = 0; f < AF_COUNT; f++) {
@@ -114,7 +83,6 @@ static enum api_err address_patch_from(struct req *r, struct json_object *obj, s
 			ap->v[f] = metadata_canonical(&r->arena, v);
 		} else if (f == AF_COUNTRY_CODE) {
 			const char *cc = lower(r, json_object_get_string(v));
-			/* the column holds ISO 3166-1 alpha-2; anything longer cannot name a country */
 			if (strlen(cc) != 2)
 				return respond_fail(r, E_NOT_FOUND, "Country with country_code %s does not exist.", cc);
 			ap->v[f] = cc;
@@ -128,7 +96,7 @@ static enum api_err address_patch_from(struct req *r, struct json_object *obj, s
 enum api_err customers_me_update(struct req *r)
 {
 	struct json_object *b = r->json;
-	enum api_err e = body_validate(r, b, &update_set);
+	enum api_err e = body_validate(r, b, &fields_customer_update);
 	if (e != API_OK)
 		return e;
 	struct customer_patch pt;
@@ -202,7 +170,7 @@ enum api_err customers_me_update(struct req *r)
 enum api_err customers_create(struct req *r)
 {
 	struct json_object *b = r->json;
-	enum api_err e = body_validate(r, b, &create_set);
+	enum api_err e = body_validate(r, b, &fields_customer_create);
 	if (e != API_OK)
 		return e;
 	struct customer_new n;

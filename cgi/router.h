@@ -60,6 +60,9 @@ enum api_err orders_auth_json(struct req *r, const char *customer_id, char **out
 
 /* Starts a new cookie session for customer_id and adds its Set-Cookie header. */
 enum api_err auth_start_session(struct req *r, const char *customer_id);
+/* Fills an address patch from a validated address payload (cgi/customers.c); records a 404 for a bad country_code. */
+struct address_patch;
+enum api_err address_patch_from(struct req *r, struct json_object *obj, struct address_patch *ap);
 /* Shared by handlers: the authenticated customer, loaded, or an error recorded on r. */
 struct customer;
 enum api_err customers_load_me(struct req *r, struct customer **out);

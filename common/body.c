@@ -56,6 +56,8 @@ enum api_err body_parse(struct req *r)
 	case JSON_PARSE_TOO_DEEP:
 		return respond_fail(r, E_INVALID_DATA, "Request body JSON is nested deeper than %ld levels",
 				    r->cfg->json_depth);
+	case JSON_PARSE_NUL:
+		return respond_fail(r, E_INVALID_DATA, "Request body contains a NUL character (\\u0000) at position %zu", off);
 	case JSON_PARSE_TRAILING:
 		return respond_fail(r, E_INVALID_DATA, "Unexpected data after the JSON value at position %zu", off);
 	default:

@@ -60,7 +60,7 @@ int json_utf8_valid(const char *str, size_t n)
  * which JSON.parse (and so Medusa) rejects; checking here first makes the
  * accepted language exactly JSON, with a depth limit and an error offset.
  */
-static enum json_parse_status syntax_check(const char *s, size_t n, int max_depth, size_t *where)
+static enum json_parse_status syntax_check(const char *s, size_t n, int max_depth, size_t *where, size_t *long_ints)
 {
 	char stack[1024];
 	int depth = 0;
@@ -137,6 +137,8 @@ static enum json_parse_status syntax_check(const char *s, size_t n, int max_dept
 							    !s[i + (size_t)k])
 								FAIL(JSON_PARSE_SYNTAX);
 						}
+						if (memcmp(s + i + 1, "0000", 4) == 0)
+							FAIL(JSON_PARSE_NUL);
 						i += 4;
 					} else if (!strchr("\"\\/bfnrt", ch) || !ch) {
 						FAIL(JSON_PARSE_SYNTAX);
@@ -157,6 +159,7 @@ static enum json_parse_status syntax_check(const char *s, size_t n, int max_dept
 			continue;
 		}
 		if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t num_start = i;
 			if (c == '-')
 				i++;
 			if (i >= n || s[i] < '0' || s[i] > '9')
@@ -182,6 +185,10 @@ static enum json_parse_status syntax_check(const char *s, size_t n, int max_dept
 				while (i < n && s[i] >= '0' && s[i] <= '9')
 					i++;
 			}
+			/* an integer of 16+ digits: past 2^53 JavaScript only has a double for it */
+			if (i - num_start >= 16 + (c == '-') && !memchr(s + num_start, '.', i - num_start) &&
+			    !memchr(s + num_start, 'e', i - num_start) && !memchr(s + num_start, 'E', i - num_start))
+				(*long_ints)++;
 			st = AFTER_VALUE;
 			continue;
 		}
@@ -199,6 +206,64 @@ static enum json_parse_status syntax_check(const char *s, size_t n, int max_dept
 #undef FAIL
 }
 
+/*
+ * A copy of valid JSON s[0..n) where each integer literal of 16+ digits
+ * gets ".0" appended (outside strings). Caller frees.
+ */
+static char *with_double_ints(const char *s, size_t n, size_t count, size_t *outn)
+{
+	(void)count;
+	char *d = malloc(n + 2 * (n / 16 + 1) + 1); /* each ".0" follows 16+ digits */
+	if (!d)
+		abort();
+	size_t o = 0, i = 0;
+	int in_str = 0;
+	while (i < n) {
+		char c = s[i];
+		if (in_str) {
+			d[o++] = c;
+			if (c == '\\' && i + 1 < n) {
+				d[o++] = s[i + 1];
+				i += 2;
+				continue;
+			}
+			if (c == '"')
+				in_str = 0;
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			in_str = 1;
+			d[o++] = c;
+			i++;
+			continue;
+		}
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t st = i, digits = 0;
+			int frac = 0;
+			while (i < n && (strchr("0123456789+-.eE", s[i]) && s[i])) {
+				if (s[i] >= '0' && s[i] <= '9')
+					digits++;
+				else if (s[i] != '-')
+					frac = 1;
+				i++;
+			}
+			memcpy(d + o, s + st, i - st);
+			o += i - st;
+			if (!frac && digits >= 16) {
+				d[o++] = '.';
+				d[o++] = '0';
+			}
+			continue;
+		}
+		d[o++] = c;
+		i++;
+	}
+	d[o] = '\0';
+	*outn = o;
+	return d;
+}
+
 enum json_parse_status json_parse_strict(const char *s, size_t n, int max_depth,
 					 struct json_object **out, size_t *offset)
 {
@@ -210,11 +275,18 @@ enum json_parse_status json_parse_strict(const char *s, size_t n, int max_depth,
 		return JSON_PARSE_BAD_UTF8;
 	if (n > INT32_MAX)
 		return JSON_PARSE_SYNTAX;
-	enum json_parse_status st = syntax_check(s, n, max_depth, &where);
+	size_t long_ints = 0;
+	enum json_parse_status st = syntax_check(s, n, max_depth, &where, &long_ints);
 	if (st != JSON_PARSE_OK) {
 		if (offset)
 			*offset = where;
 		return st;
+	}
+	char *copy = NULL;
+	if (long_ints) {
+		/* json-c saturates integers beyond 64 bits: hand it "<digits>.0" so it reads a double */
+		copy = with_double_ints(s, n, long_ints, &n);
+		s = copy;
 	}
 	struct json_tokener *tok = json_tokener_new_ex(max_depth + 1);
 	if (!tok)
@@ -224,6 +296,7 @@ enum json_parse_status json_parse_strict(const char *s, size_t n, int max_depth,
 	if (!root && json_tokener_get_error(tok) == json_tokener_continue)
 		root = json_tokener_parse_ex(tok, "", 1); /* a bare number ends only at end of input */
 	json_tokener_free(tok);
+	free(copy);
 	if (!root) {
 		/* valid JSON that json-c could not build: a "null" document */
 		return JSON_PARSE_SYNTAX;

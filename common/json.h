@@ -27,11 +27,16 @@ enum json_parse_status {
 	JSON_PARSE_SYNTAX,
 	JSON_PARSE_TOO_DEEP,
 	JSON_PARSE_TRAILING,
+	JSON_PARSE_NUL,        /* a \u0000 escape: no string we store may hold a NUL */
 };
 
 /*
  * Parses s[0..n) as exactly one JSON value: UTF-8 validated first, nesting
- * limited to max_depth, only whitespace may follow the value. On success
+ * limited to max_depth, only whitespace may follow the value, no \u0000
+ * escape (C strings, the database and a password would cut at it; Postgres,
+ * under Medusa, refuses it too). Numbers are read as JavaScript does:
+ * integers too long for exact int64/double handling become doubles, so
+ * 99999999999999999999 is 1e20 and 1e999 is Infinity (written as null). On success
  * *out is a new root owned by the caller; otherwise *out is NULL and
  * *offset (if non-NULL) is the byte position of the problem.
  */

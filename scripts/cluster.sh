@@ -21,6 +21,8 @@
 #   CLUSTER_PORT_BASE  first of 12 consecutive ports for the nodes (default: a free block from
 #              24400): node N uses BASE+N-1 for SQL, BASE+3+N-1 for group communication,
 #              BASE+6+N-1 for IST, BASE+9+N-1 for SST
+#   NEXT_UPSTREAM  the balancer's fastcgi_next_upstream (default "error timeout http_503
+#              non_idempotent"; docs/CLUSTER.md compares it with the alternatives)
 #   JWT_SECRET, COOKIE_SECRET  from the environment, else generated once into
 #              $VAR/cluster/secrets.env (mode 600); both pools get the same values
 #   Everything else the pools read (PASSWORD_SCRYPT_LOGN, STORE_CORS, ...) is inherited.
@@ -41,6 +43,8 @@ VAR=$(abspath "${VAR:-$ROOT/var}")
 VAR=${VAR%/}
 BIN=$(abspath "${BIN:-$ROOT/build/medusa-c}")
 WORKERS=${WORKERS:-2}
+NEXT_UPSTREAM=${NEXT_UPSTREAM:-error timeout http_503 non_idempotent}
+[[ $NEXT_UPSTREAM =~ ^[a-z0-9_\ ]+$ ]] || die "NEXT_UPSTREAM '$NEXT_UPSTREAM': nginx fastcgi_next_upstream words only"
 [[ $VAR =~ ^/[A-Za-z0-9._/-]*$ ]] || die "VAR '$VAR' must be a path of [A-Za-z0-9._/-] only"
 if ! [[ $WORKERS =~ ^[0-9]{1,3}$ ]] || [ "$WORKERS" -lt 1 ]; then die "WORKERS '$WORKERS' must be 1..999"; fi
 
@@ -202,12 +206,13 @@ node_args() {
     d=$(node_dir "$n")
     for i in "${NODES[@]}"; do peers+=("127.0.0.1:$(gcomm_port "$i")"); done
     addr=$(IFS=,; printf '%s' "${peers[*]}")
-    # Provider options: every listener on loopback with the node's own port; a small gcache (IST
-    # after a short outage fits in it); failure detection shortened from 5 s / 15 s to 2 s / 4 s,
-    # because every peer is on this host (on a real network keep the defaults or measure first).
+    # Provider options: every listener on loopback with the node's own port; a 128 MB gcache
+    # (after a short outage the missed write sets are still in a peer's gcache: IST, not SST);
+    # failure detection shortened from 5 s / 15 s to 3 s / 6 s, because every peer is on this
+    # host: a killed node stalls the others' commits for about suspect_timeout. Shorter than 3 s
+    # made a busy 2-core machine suspect live nodes; on a real network measure before lowering.
     local popts="gmcast.listen_addr=tcp://127.0.0.1:$(gcomm_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n")"
-    popts="$popts;gcache.size=128M;evs.keepalive_period=PT0.5S;evs.inactive_check_period=PT0.5S"
-    popts="$popts;evs.suspect_timeout=PT2S;evs.inactive_timeout=PT4S;evs.install_timeout=PT4S"
+    popts="$popts;gcache.size=128M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT3S"
     NODE_ARGS=(
         --no-defaults
         ${AS_ROOT:+--user=mysql}
@@ -267,7 +272,7 @@ recover_position() {
     : >"$rlog"
     [ -n "$AS_ROOT" ] && chown mysql:mysql "$rlog"
     node_args "$n"
-    mariadbd "${NODE_ARGS[@]}" --log-error="$rlog" --wsrep-recover --disable-log-error \
+    mariadbd "${NODE_ARGS[@]}" --log-error="$rlog" --wsrep-recover \
         </dev/null >/dev/null 2>&1 || true
     pos=$(sed -n 's/.*WSREP: Recovered position: *\([^ ]*\).*/\1/p' "$rlog" | tail -n 1)
     if [ -n "$pos" ]; then
@@ -316,6 +321,26 @@ wait_synced() {
     die "node$n not Synced in a cluster of $want within 120 s (state '${state:-?}', size '${size:-?}', status '${status:-?}')"
 }
 
+# wait_evicted N: before node N comes back, the running nodes must have dropped its previous
+# incarnation from their view (after a kill -9 that takes evs.suspect_timeout); a node that
+# rejoins while the others still wait for its old self hangs in GATHER for many seconds.
+wait_evicted() {
+    local n=$1 i up=0 size deadline=$((SECONDS + 30))
+    for i in "${NODES[@]}"; do [ "$i" != "$n" ] && node_pid "$i" >/dev/null && up=$((up + 1)); done
+    [ $up -gt 0 ] || return 0
+    while [ $SECONDS -lt $deadline ]; do
+        for i in "${NODES[@]}"; do
+            [ "$i" = "$n" ] && continue
+            size=$(status_var "$i" wsrep_cluster_size || true)
+            [ -n "$size" ] || continue
+            [ "$size" -le $up ] && return 0
+            break
+        done
+        sleep 0.2
+    done
+    say "node$n: the others still count it after 30 s; starting anyway"
+}
+
 start_node() {
     local n=$1 t0=$SECONDS
     node_pid "$n" >/dev/null && die "node$n is already running"
@@ -331,6 +356,7 @@ start_node() {
         launch_node 1 --wsrep-new-cluster
         wait_synced 1 1
     else
+        wait_evicted "$n"
         recover_position "$n"
         say "node$n: joining"
         if [ -n "$RECOVERED" ]; then
@@ -508,7 +534,7 @@ http {
             # A pool whose node is down answers 503 at once without touching the database (its
             # connect failed): the next pool, whose node is up, can serve it. docs/CLUSTER.md
             # says when non_idempotent (POSTs) is safe.
-            fastcgi_next_upstream         error timeout http_503 non_idempotent;
+            fastcgi_next_upstream         $NEXT_UPSTREAM;
             fastcgi_next_upstream_tries   2;
             fastcgi_next_upstream_timeout 15s;
             fastcgi_connect_timeout 2s;

@@ -147,6 +147,17 @@ int main(void)
 	/* the reference's jsonb example (section 2.1) */
 	CHECK_OWNED(canon("{\"bb\":1,\"a\":2,\"10\":3,\"2\":4,\"zz\":1.50,\"big\":12345678901234567890,\"dup\":1,\"dup\":2,\"e\":1e3}"),
 		    "{\"2\":4,\"10\":3,\"a\":2,\"e\":1000,\"bb\":1,\"zz\":1.5,\"big\":12345678901234567000,\"dup\":2}");
+	/* JavaScript reads every number as a double */
+	CHECK_OWNED(canon("{\"a\":99999999999999999999,\"b\":-99999999999999999999,\"c\":123456789012345678901234567890}"),
+		    "{\"a\":100000000000000000000,\"b\":-100000000000000000000,\"c\":1.2345678901234568e+29}");
+	CHECK_OWNED(canon("{\"a\":1e999,\"b\":-1e999,\"c\":18446744073709551616,\"d\":[9007199254740993]}"),
+		    "{\"a\":null,\"b\":null,\"c\":18446744073709552000,\"d\":[9007199254740992]}");
+	CHECK_OWNED(canon("{\"s\":\"1234567890123456789012\",\"k\":1234567890123456}"),
+		    "{\"k\":1234567890123456,\"s\":\"1234567890123456789012\"}");
+	CHECK(parse("{\"a\":\"x\\u0000y\"}", &o) == JSON_PARSE_NUL && o == NULL);
+	CHECK(parse("{\"a\\u0000\":1}", &o) == JSON_PARSE_NUL);
+	CHECK(parse("{\"a\":\"\\\\u0000\"}", &o) == JSON_PARSE_OK); /* an escaped backslash, then text */
+	json_object_put(o);
 	CHECK_OWNED(canon("{\"newsletter\":true,\"tier\":\"gold\",\"remove_me\":\"x\"}"),
 		    "{\"tier\":\"gold\",\"remove_me\":\"x\",\"newsletter\":true}");
 	CHECK_OWNED(canon("{\"b\":{\"yy\":[1,{\"d\":null,\"c\":false}],\"x\":1}}"),
