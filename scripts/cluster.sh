@@ -21,6 +21,8 @@
 #   CLUSTER_PORT_BASE  first of 12 consecutive ports for the nodes (default: a free block from
 #              24400): node N uses BASE+N-1 for SQL, BASE+3+N-1 for group communication,
 #              BASE+6+N-1 for IST, BASE+9+N-1 for SST
+#   DB_SYNC_WAIT   passed to both pools (default 1: read-your-writes across nodes; 0 only to
+#              measure what that costs)
 #   NEXT_UPSTREAM  the balancer's fastcgi_next_upstream (default "error timeout http_503
 #              non_idempotent"; docs/CLUSTER.md compares it with the alternatives)
 #   JWT_SECRET, COOKIE_SECRET  from the environment, else generated once into
@@ -44,6 +46,9 @@ VAR=${VAR%/}
 BIN=$(abspath "${BIN:-$ROOT/build/medusa-c}")
 WORKERS=${WORKERS:-2}
 NEXT_UPSTREAM=${NEXT_UPSTREAM:-error timeout http_503 non_idempotent}
+# DB_SYNC_WAIT of both pools: 1 unless set (0 only to measure what read-your-writes costs).
+SYNC_WAIT=${DB_SYNC_WAIT:-1}
+[[ $SYNC_WAIT =~ ^[0-9]{1,2}$ ]] || die "DB_SYNC_WAIT '$SYNC_WAIT' must be 0..15"
 [[ $NEXT_UPSTREAM =~ ^[a-z0-9_\ ]+$ ]] || die "NEXT_UPSTREAM '$NEXT_UPSTREAM': nginx fastcgi_next_upstream words only"
 [[ $VAR =~ ^/[A-Za-z0-9._/-]*$ ]] || die "VAR '$VAR' must be a path of [A-Za-z0-9._/-] only"
 if ! [[ $WORKERS =~ ^[0-9]{1,3}$ ]] || [ "$WORKERS" -lt 1 ]; then die "WORKERS '$WORKERS' must be 1..999"; fi
@@ -434,11 +439,11 @@ start_pool() {
     local name=$1 n=$2
     rm -f "$(pool_sock "$name")"
     printf -- '--- cluster.sh start %s ---\n' "$(date -u +%FT%TZ)" >>"$LOG/pool$name.log"
-    DATABASE_URL="mysql://root@localhost/$DB_NAME?socket=$(node_sock "$n")" DB_SYNC_WAIT=1 \
+    DATABASE_URL="mysql://root@localhost/$DB_NAME?socket=$(node_sock "$n")" DB_SYNC_WAIT=$SYNC_WAIT \
         LISTEN="unix:$(pool_sock "$name")" WORKERS=$WORKERS \
         setsid "$BIN" </dev/null >>"$LOG/pool$name.log" 2>&1 &
     echo $! >"$(pool_pidf "$name")"
-    say "pool $name: $WORKERS worker(s) on node$n"
+    say "pool $name: $WORKERS worker(s) on node$n, DB_SYNC_WAIT=$SYNC_WAIT"
 }
 
 stop_pool() {

@@ -74,7 +74,7 @@ wrk_case() {
 
 printf '\nmachine: %s, %s cores, %s; workers=%s, wrk -t2 -c%s -d%ss\n' "$(uname -m)" "$(nproc)" \
 	"$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" "$WORKERS" "$CONNS" "$SECS"
-printf '%-34s %10s %9s %9s %7s %12s %12s %10s %7s\n' case "req/s" p50 p99 non2xx "rss before" "rss after" ceiling ratio
+printf '%-34s %10s %9s %9s %7s %12s %12s %10s %9s %7s\n' case "req/s" p50 p99 non2xx "rss before" "rss after" ceiling "ceil p99" ratio
 row() { # name url script ceiling-url
 	local before after r c ratio
 	before=$(worker_rss)
@@ -85,10 +85,10 @@ row() { # name url script ceiling-url
 		c=($(wrk_case "$4" "$3"))
 		ratio=$(python3 -c "print('%.0f%%' % (100*float('${r[0]}')/float('${c[0]}')))")
 	else
-		c=("-"); ratio="-"
+		c=("-" "-" "-"); ratio="-"
 	fi
-	printf '%-34s %10s %9s %9s %7s %12s %12s %10s %7s\n' "$1" "${r[0]}" "${r[1]}" "${r[2]}" "${r[3]}" \
-		"$before" "$after" "${c[0]}" "$ratio"
+	printf '%-34s %10s %9s %9s %7s %12s %12s %10s %9s %7s\n' "$1" "${r[0]}" "${r[1]}" "${r[2]}" "${r[3]}" \
+		"$before" "$after" "${c[0]}" "${c[2]}" "$ratio"
 }
 row "GET /store/customers/me" "$B" "$BENCH_DIR/get_me.lua" "$CB"
 row "POST /store/customers/me small" "$B" "$BENCH_DIR/post_me_small.lua" "$CB"

@@ -40,7 +40,10 @@ samples = {}              -- first unexpected answers
 local json = { ["Content-Type"] = "application/json" }
 local auth
 
+local phase = "run"
+
 function init(args)
+  phase = (args and args[1]) or "run"
   auth = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }
 end
 
@@ -76,7 +79,7 @@ function request()
       '{"email":"' .. email .. '","password":"' .. password .. '"}')
   elseif r <= 100 then
     return wrk.format("POST", "/store/customers", json,
-      '{"email":"soak.' .. tag .. '.' .. tid .. '.' .. counter .. '@example.com","password":"soak-password"}')
+      '{"email":"soak.' .. tag .. '.' .. phase .. '.' .. tid .. '.' .. counter .. '@example.com","password":"soak-password"}')
   end
   return wrk.format("GET", "/store/customers/me", auth)
 end

@@ -20,7 +20,6 @@
 # Env: BASE_URL, WORKERS (default: CPUs), SOAK_CONNECTIONS (16), SOAK_THREADS (2),
 #      SOAK_WARMUP (20), SOAK_RSS_SLACK_KB (1024), BIN, VAR (default var/soak), LOG_REQUESTS (0).
 set -euo pipefail
-say_t() { :; }
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SECS="${1:-${SOAK_SECONDS:-600}}"
 CONNS="${SOAK_CONNECTIONS:-16}"
@@ -69,9 +68,11 @@ for w in json.load(sys.stdin)["workers"]:
     print(w["pid"], rss)'
 }
 field() { status_json | python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"; }
+# requests still queued when wrk stops (scrypt) finish before RSS is read; the worker that
+# serves /status is busy with that very request, so one busy worker counts as idle
 wait_idle() {
-	for _ in $(seq 200); do
-		status_json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if all(w["state"]=="idle" for w in d["workers"]) else 1)' && return
+	for _ in $(seq 100); do
+		status_json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if sum(w["state"]!="idle" for w in d["workers"])<=1 else 1)' && return
 		sleep 0.1
 	done
 }
@@ -91,21 +92,22 @@ for i in $(seq "$THREADS"); do
 done
 export SOAK_TOKENS=$(IFS=,; echo "${tokens[*]}") SOAK_EMAILS=$(IFS=,; echo "${emails[*]}")
 
-run_wrk() { # seconds outfile
-	wrk -t"$THREADS" -c"$CONNS" -d"${1}s" --timeout 10s --latency -s "$ROOT/tests/soak/mixed.lua" "$B" >"$2" 2>&1 || true
+run_wrk() { # seconds outfile phase (the phase keeps registered emails unique across runs)
+	wrk -t"$THREADS" -c"$CONNS" -d"${1}s" --timeout 10s --latency -s "$ROOT/tests/soak/mixed.lua" "$B" -- "$3" \
+		>"$2" 2>&1 || true
 }
 val() { awk -v k="$1" '$1==k":" {print $2}' "$2" | head -1; }
 
 OUT="$(mktemp -d /tmp/medusa-c-soak.XXXXXX)"
 echo "soak: warm-up ${WARMUP}s"
-run_wrk "$WARMUP" "$OUT/warmup.txt"
+run_wrk "$WARMUP" "$OUT/warmup.txt" warm
 wait_idle
 restarts0=$(field restarts)
 killed0=$(field killed)
 worker_rss >"$OUT/rss-start.txt"
 echo "soak: ${SECS}s, wrk -t$THREADS -c$CONNS against $B (output in $OUT)"
 start=$(date +%s)
-run_wrk "$SECS" "$OUT/soak.txt"
+run_wrk "$SECS" "$OUT/soak.txt" main
 elapsed=$(($(date +%s) - start))
 wait_idle
 worker_rss >"$OUT/rss-end.txt"
