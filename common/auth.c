@@ -6,6 +6,7 @@
  */
 #include "common/auth.h"
 
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -37,6 +38,11 @@ void auth_bearer(struct req *r)
 		r->customer_id[0] = '\0';
 		return;
 	}
+	/* iat is whatever the signer wrote: keep the conversion to ms inside long long */
+	if (iat > LLONG_MAX / 1000)
+		iat = LLONG_MAX / 1000;
+	else if (iat < LLONG_MIN / 1000)
+		iat = LLONG_MIN / 1000;
 	r->auth_issued_ms = iat * 1000;
 }
 

@@ -153,7 +153,10 @@ void cookie_http_date(long long t, char out[30])
 					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&tt, &tm);
+	if (!gmtime_r(&tt, &tm)) {
+		snprintf(out, 30, "Fri, 31 Dec 9999 23:59:59 GMT");
+		return;
+	}
 	snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday % 100,
 		 months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour % 100, tm.tm_min % 100,
 		 tm.tm_sec % 100);

@@ -13,6 +13,7 @@
 #include "common/errors.h"
 #include "common/req.h"
 
+static void vlog(const char *level, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vlog(const char *level, const char *fmt, va_list ap)
 {
 	char line[2048];

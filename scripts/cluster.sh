@@ -17,7 +17,8 @@
 #   BIN        pool binary (default <repo>/build/medusa-c)
 #   WORKERS    workers per pool (default 2)
 #   PORT       nginx port, round robin over both pools (default: first free port from 18480)
-#              PORT+1 reaches only pool A, PORT+2 only pool B (tests that need one pool)
+#              PORT+1 reaches only pool A, PORT+2 only pool B (tests that need one pool).
+#              Ports are chosen at each start and written to $VAR/cluster/cluster.env
 #   CLUSTER_PORT_BASE  first of 12 consecutive ports for the nodes (default: a free block from
 #              24400): node N uses BASE+N-1 for SQL, BASE+3+N-1 for group communication,
 #              BASE+6+N-1 for IST, BASE+9+N-1 for SST
@@ -25,6 +26,7 @@
 #              measure what that costs)
 #   NEXT_UPSTREAM  the balancer's fastcgi_next_upstream (default "error timeout http_503
 #              non_idempotent"; docs/CLUSTER.md compares it with the alternatives)
+#   MARIADBD_OPTS  extra options for every node, word-split (as scripts/stack.sh)
 #   JWT_SECRET, COOKIE_SECRET  from the environment, else generated once into
 #              $VAR/cluster/secrets.env (mode 600); both pools get the same values
 #   Everything else the pools read (PASSWORD_SCRYPT_LOGN, STORE_CORS, ...) is inherited.
@@ -157,18 +159,22 @@ first_free_block() {
     return 1
 }
 
-# Ports are chosen once and kept in cluster.env: a restarted node must come back on its ports.
+# Ports are chosen at every `start` (nothing runs then) and kept in cluster.env for the commands
+# that follow: a restarted node must come back on its own ports.
 choose_ports() {
-    if [ -f "$ENV_FILE" ]; then
-        # shellcheck disable=SC1090
-        . "$ENV_FILE"
-        return 0
+    local base=${CLUSTER_PORT_BASE:-} port=${PORT:-} i
+    if [ -z "$base" ]; then
+        base=$(first_free_block 24400 12) || die "no 12 consecutive free ports for the nodes"
+    else
+        [[ $base =~ ^[0-9]+$ ]] && [ "$base" -gt 1024 ] && [ "$base" -lt 65500 ] || die "bad CLUSTER_PORT_BASE '$base'"
+        for ((i = 0; i < 12; i++)); do port_free $((base + i)) || die "port $((base + i)) (CLUSTER_PORT_BASE+$i) is in use"; done
     fi
-    local base=${CLUSTER_PORT_BASE:-} port=${PORT:-}
-    if [ -z "$base" ]; then base=$(first_free_block 24400 12) || die "no 12 free ports for the nodes"; fi
-    if [ -z "$port" ]; then port=$(first_free_block 18480 3) || die "no 3 free ports for nginx"; fi
-    [[ $base =~ ^[0-9]+$ ]] && [ "$base" -gt 1024 ] && [ "$base" -lt 65500 ] || die "bad CLUSTER_PORT_BASE '$base'"
-    [[ $port =~ ^[0-9]+$ ]] && [ "$port" -gt 0 ] && [ "$port" -lt 65500 ] || die "bad PORT '$port'"
+    if [ -z "$port" ]; then
+        port=$(first_free_block 18480 3) || die "no 3 consecutive free ports for nginx"
+    else
+        [[ $port =~ ^[0-9]+$ ]] && [ "$port" -gt 0 ] && [ "$port" -lt 65500 ] || die "bad PORT '$port'"
+        for ((i = 0; i < 3; i++)); do port_free $((port + i)) || die "port $((port + i)) (PORT+$i) is in use"; done
+    fi
     CLUSTER_PORT_BASE=$base
     PORT=$port
     write_env
@@ -234,6 +240,8 @@ node_args() {
         --wsrep-provider-options="$popts"
         --wsrep-sst-method=rsync --wsrep-sst-receive-address="127.0.0.1:$(sst_port "$n")"
     )
+    # shellcheck disable=SC2206  # MARIADBD_OPTS is meant to be word-split, as in stack.sh
+    NODE_ARGS+=(${MARIADBD_OPTS:-})
 }
 
 prepare_node_dir() {
@@ -617,11 +625,14 @@ wait_healthy() {
 
 # --- commands -------------------------------------------------------------------------------
 
+# galera-4: the provider; rsync: the state transfer method; ss (iproute2) or lsof: the SST
+# script checks its listening port with one of them.
 ensure_packages() {
     local missing=() p
-    for p in galera-4 rsync lsof; do
+    for p in galera-4 rsync; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
+    command -v ss >/dev/null || command -v lsof >/dev/null || missing+=(iproute2)
     [ ${#missing[@]} -eq 0 ] && return 0
     [ -n "$AS_ROOT" ] || die "missing packages; as root: apt-get install -y ${missing[*]}"
     say "installing ${missing[*]}"

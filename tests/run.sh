@@ -42,6 +42,10 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 for bin in "$@"; do
 	run_prog "unit/$(basename "$bin")" "$bin"
 done
+# a short libFuzzer pass over the body, token, cookie and query parsers (about a minute)
+if [ "$UNIT_ONLY" = 0 ] && [ "${FUZZ_SECONDS_IN_TEST:-15}" != 0 ]; then
+	run_prog "fuzz" "$ROOT/tests/fuzz/run.sh" "${FUZZ_SECONDS_IN_TEST:-15}" --tap
+fi
 
 if [ "$UNIT_ONLY" = 0 ]; then
 	VAR="$OUT/var"
