@@ -166,13 +166,15 @@ choose_ports() {
     if [ -z "$base" ]; then
         base=$(first_free_block 24400 12) || die "no 12 consecutive free ports for the nodes"
     else
-        [[ $base =~ ^[0-9]+$ ]] && [ "$base" -gt 1024 ] && [ "$base" -lt 65500 ] || die "bad CLUSTER_PORT_BASE '$base'"
+        if ! [[ $base =~ ^[0-9]{4,5}$ ]] || [ "$base" -le 1024 ] || [ "$base" -ge 65500 ]; then
+            die "bad CLUSTER_PORT_BASE '$base'"
+        fi
         for ((i = 0; i < 12; i++)); do port_free $((base + i)) || die "port $((base + i)) (CLUSTER_PORT_BASE+$i) is in use"; done
     fi
     if [ -z "$port" ]; then
         port=$(first_free_block 18480 3) || die "no 3 consecutive free ports for nginx"
     else
-        [[ $port =~ ^[0-9]+$ ]] && [ "$port" -gt 0 ] && [ "$port" -lt 65500 ] || die "bad PORT '$port'"
+        if ! [[ $port =~ ^[0-9]{1,5}$ ]] || [ "$port" -lt 1 ] || [ "$port" -ge 65500 ]; then die "bad PORT '$port'"; fi
         for ((i = 0; i < 3; i++)); do port_free $((port + i)) || die "port $((port + i)) (PORT+$i) is in use"; done
     fi
     CLUSTER_PORT_BASE=$base
@@ -222,7 +224,8 @@ node_args() {
     # failure detection shortened from 5 s / 15 s to 3 s / 6 s, because every peer is on this
     # host: a killed node stalls the others' commits for about suspect_timeout. Shorter than 3 s
     # made a busy 2-core machine suspect live nodes; on a real network measure before lowering.
-    local popts="gmcast.listen_addr=tcp://127.0.0.1:$(gcomm_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n")"
+    local popts
+    popts="gmcast.listen_addr=tcp://127.0.0.1:$(gcomm_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n")"
     popts="$popts;gcache.size=128M;evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT3S"
     NODE_ARGS=(
         --no-defaults
@@ -562,14 +565,14 @@ $(fastcgi_params)
         }
     }
 EOF
-        local name port
+        local name lname port
         for name in A B; do
-            [ $name = A ] && port=$((PORT + 1)) || port=$((PORT + 2))
+            if [ $name = A ]; then port=$((PORT + 1)); lname=a; else port=$((PORT + 2)); lname=b; fi
             cat <<EOF
     server {
         listen 127.0.0.1:$port;
         location / {
-            fastcgi_pass medusa_c_$(tr A-Z a-z <<<"$name");
+            fastcgi_pass medusa_c_$lname;
             fastcgi_keep_conn on;
             add_header X-Pool $name always;
 $(fastcgi_params)
@@ -711,6 +714,7 @@ cmd_start() {
 }
 
 cmd_stop() {
+    # shellcheck disable=SC1090
     [ -f "$ENV_FILE" ] && . "$ENV_FILE"
     stop_nginx
     stop_pool A
@@ -723,6 +727,7 @@ cmd_stop() {
 
 cmd_status() {
     local n pid all=0 state size
+    # shellcheck disable=SC1090
     [ -f "$ENV_FILE" ] && . "$ENV_FILE"
     for n in "${NODES[@]}"; do
         if pid=$(node_pid "$n"); then

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian 12 packages medusa-c needs when run as root; otherwise
 # prints the exact apt-get line. Quiet when everything is present.
-PKGS="build-essential pkg-config libfcgi-dev libjson-c-dev libmariadb-dev libssl-dev mariadb-server mariadb-client nginx apache2-bin iso-codes curl python3 openssl wrk clang libclang-rt-14-dev"
+PKGS="build-essential pkg-config libfcgi-dev libjson-c-dev libmariadb-dev libssl-dev mariadb-server mariadb-client nginx apache2-bin iso-codes curl python3 openssl wrk clang libclang-rt-14-dev galera-4 rsync"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

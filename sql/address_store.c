@@ -50,7 +50,8 @@ typedef enum store_rc (*job_fn)(struct db *db, struct arena *a, struct job *j, e
 
 static enum store_rc map_rc(enum db_rc rc)
 {
-	return rc == DB_GONE ? STORE_UNAVAILABLE : STORE_ERROR;
+	/* DB_RETRY here: retries exhausted, nothing applied: 503, retry later (or on another node) */
+	return rc == DB_GONE || rc == DB_RETRY ? STORE_UNAVAILABLE : STORE_ERROR;
 }
 
 /* Locks the customer row and checks the credential. */

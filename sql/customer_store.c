@@ -103,6 +103,10 @@ static enum store_rc map_rc(enum db_rc rc)
 	switch (rc) {
 	case DB_OK: return STORE_OK;
 	case DB_GONE: return STORE_UNAVAILABLE;
+	/* retries exhausted (a conflict that kept coming back, or a Galera node outside the
+	 * primary component: 1047, or 1205 from wsrep_sync_wait): nothing was applied, so 503
+	 * + Retry-After, which a balancer may resend to another pool, not a 500 */
+	case DB_RETRY: return STORE_UNAVAILABLE;
 	default: return STORE_ERROR;
 	}
 }
@@ -135,11 +139,16 @@ static int addr_cmp(const void *x, const void *y)
 	return c ? c : strcmp(a->id, b->id);
 }
 
-static enum store_rc load(struct db *db, struct arena *a, const char *sql, const char *id, struct customer **out)
+/* dbrc (may be NULL) receives the statement's outcome, so a caller in a transaction can tell a
+ * conflict (DB_RETRY) from a failure. */
+static enum store_rc load(struct db *db, struct arena *a, const char *sql, const char *id, struct customer **out,
+			  enum db_rc *dbrc)
 {
 	struct db_param p[1] = { db_str(id) };
 	struct db_rows r;
 	enum db_rc rc = db_exec(db, a, sql, p, 1, &r, NULL);
+	if (dbrc)
+		*dbrc = rc;
 	if (rc != DB_OK)
 		return map_rc(rc);
 	if (r.nrows == 0)
@@ -180,7 +189,7 @@ static enum store_rc load(struct db *db, struct arena *a, const char *sql, const
 
 enum store_rc customer_store_load(struct db *db, struct arena *a, const char *id, struct customer **out)
 {
-	return load(db, a, SQL_LOAD, id, out);
+	return load(db, a, SQL_LOAD, id, out, NULL);
 }
 
 static int same(const char *x, const char *y)
@@ -217,9 +226,14 @@ static enum store_rc update_once(struct db *db, struct arena *a, const char *id,
 	if (rc != DB_OK)
 		return map_rc(rc);
 	struct customer *c = NULL;
-	enum store_rc src = load(db, a, SQL_LOAD_LOCK, id, &c);
-	if (src != STORE_OK)
+	/* Galera aborts a transaction waiting here for a row a replicated write changed (1213):
+	 * that is a conflict to retry like one at COMMIT, not a failure */
+	enum store_rc src = load(db, a, SQL_LOAD_LOCK, id, &c, &rc);
+	if (src != STORE_OK) {
+		if (rc == DB_RETRY)
+			*retry = 1;
 		goto fail;
+	}
 	if (customer_revoked(pt->not_before_ms, c->credentials_at)) {
 		src = STORE_REVOKED;
 		goto fail;
@@ -406,7 +420,7 @@ static enum store_rc fast_update(struct db *db, struct arena *a, const char *id,
 	if (rc != DB_OK)
 		return map_rc(rc);
 	/* the answer, and the tell between "no change", "gone" and "revoked" */
-	enum store_rc src = load(db, a, SQL_LOAD, id, out);
+	enum store_rc src = load(db, a, SQL_LOAD, id, out, NULL);
 	if (src == STORE_OK && customer_revoked(pt->not_before_ms, (*out)->credentials_at))
 		return STORE_REVOKED;
 	return src;
@@ -420,7 +434,7 @@ enum store_rc customer_store_update(struct db *db, struct arena *a, const char *
 	for (int attempt = 0;; attempt++) {
 		int retry = 0;
 		enum store_rc rc = update_once(db, a, id, patch, now_ms, out, &retry);
-		if (!retry || attempt == 4)
+		if (!retry || attempt == 7)
 			return rc;
 		log_warn("retrying customer update after a transaction conflict (attempt %d)", attempt + 2);
 		db_retry_pause(attempt);

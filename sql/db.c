@@ -270,7 +270,18 @@ static enum db_rc exec_once(struct db *db, struct arena *a, const char *sql, con
 		n++;
 	}
 	if (frc != MYSQL_NO_DATA) {
-		enum db_rc e = classify(db, mysql_stmt_errno(st), mysql_stmt_error(st));
+		/*
+		 * An error packet inside the row stream (Galera aborting a SELECT ... FOR
+		 * UPDATE for a replicated write: 1213) is recorded on the connection, and
+		 * the statement's errno stays 0: take the connection's.
+		 */
+		unsigned e_no = mysql_stmt_errno(st);
+		const char *e_msg = mysql_stmt_error(st);
+		if (!e_no) {
+			e_no = mysql_errno(db->conn);
+			e_msg = mysql_error(db->conn);
+		}
+		enum db_rc e = classify(db, e_no, e_msg);
 		if (db->conn)
 			mysql_stmt_free_result(st);
 		return e;

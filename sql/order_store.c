@@ -76,7 +76,8 @@ static const char SQL_COUNT[] = "SELECT COUNT(*) FROM `order` o " ORDER_WHERE;
 
 static enum store_rc map_rc(enum db_rc rc)
 {
-	return rc == DB_GONE ? STORE_UNAVAILABLE : STORE_ERROR;
+	/* DB_RETRY here: retries exhausted, nothing applied: 503, retry later (or on another node) */
+	return rc == DB_GONE || rc == DB_RETRY ? STORE_UNAVAILABLE : STORE_ERROR;
 }
 
 /* The flag/value pair of one optional filter. */

@@ -14,7 +14,8 @@ static const char SQL_DELETE[] = "DELETE FROM session WHERE sid = ?";
 
 static enum store_rc rc_of(enum db_rc rc)
 {
-	return rc == DB_OK ? STORE_OK : rc == DB_GONE ? STORE_UNAVAILABLE : STORE_ERROR;
+	/* DB_RETRY here: retries exhausted, nothing applied: 503, retry later (or on another node) */
+	return rc == DB_OK ? STORE_OK : rc == DB_GONE || rc == DB_RETRY ? STORE_UNAVAILABLE : STORE_ERROR;
 }
 
 enum store_rc session_store_create(struct db *db, struct arena *a, const char *sid, const char *customer_id,

@@ -15,7 +15,9 @@ SECS="${BENCH_SECONDS:-8}"
 command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)" >&2; exit 1; }
 OUT="$(mktemp -d /tmp/medusa-c-cbench.XXXXXX)"
 chmod 711 "$OUT"
-export JWT_SECRET="bench-jwt-$(openssl rand -hex 8)" COOKIE_SECRET="bench-cookie-$(openssl rand -hex 8)"
+JWT_SECRET="bench-jwt-$(openssl rand -hex 8)"
+COOKIE_SECRET="bench-cookie-$(openssl rand -hex 8)"
+export JWT_SECRET COOKIE_SECRET
 export PASSWORD_SCRYPT_LOGN=12 LOG_REQUESTS=0
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -74,6 +76,7 @@ cases single "$P"
 VAR="$OUT/single" "$ROOT/scripts/stack.sh" stop >/dev/null 2>&1
 
 VAR="$OUT/cluster" WORKERS=2 "$ROOT/scripts/cluster.sh" start >"$OUT/cluster.log" 2>&1 || { tail -20 "$OUT/cluster.log"; exit 1; }
+# shellcheck disable=SC1091
 . "$OUT/cluster/cluster/cluster.env"
 T32=$(tokens "$PORT" 32); T1=${T32%%,*}
 cases "pool A" "$PORT_A"

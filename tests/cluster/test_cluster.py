@@ -604,7 +604,7 @@ def t_node_failure():
         served[e[3]] = served.get(e[3], 0) + 1
     slow = max(log, key=lambda e: e[4])
     tap.note("failover: %d requests (%s); while node2 was down or rejoining (%.1f s): %d requests, answered by "
-             "pools %s; slowest %.2f s (%s at +%.1f s after the kill)"
+             "pools %s; slowest %.2f s (a %s, %+.1f s from the kill)"
              % (len(log), by_status, t_synced - t_kill, len(during), served, slow[4], slow[1], slow[0] - t_kill))
     five_hundreds = ["%s %s +%.1fs %s" % (e[1], e[2], e[0] - t_kill, short(e[6], 120)) for e in log
                      if e[2] >= 500 and e[2] != 503 or e[2] == 0]

@@ -17,7 +17,9 @@
 # (library globals of OpenSSL, libmariadb, json-c) are not leaks and are not counted.
 #
 # Env: BIN (default build/medusa-c; an -O2 -g build is fine, -O0 gives better traces),
-#      VAR (default var/valgrind), VALGRIND_REQUESTS (rounds of the mix, default 12).
+#      VAR (default var/valgrind), VALGRIND_REQUESTS (rounds of the mix, default 12, about 45
+#      requests each), VALGRIND_TESTS (integration files to run against the same pool too,
+#      e.g. "test_hostile test_attacks test_concurrency"; their results are printed only).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 REAL_BIN="$(cd "$(dirname "${BIN:-$ROOT/build/medusa-c}")" && pwd)/$(basename "${BIN:-$ROOT/build/medusa-c}")"
@@ -142,6 +144,14 @@ print("valgrind-driver: %d requests answered, %d without an answer or 5xx" % (n[
 sys.exit(1 if n["5xx"] else 0)
 PY
 
+
+# optional: integration test files run against the same memcheck'd pool (their own verdicts
+# are printed, not counted: timing checks are meaningless under valgrind)
+for t in ${VALGRIND_TESTS:-}; do
+	echo "valgrind: running tests/integration/$t.py against the memcheck'd pool"
+	BASE_URL="http://127.0.0.1:$PORT" python3 "$ROOT/tests/integration/$t.py" >"$VG/$t.out" 2>&1 || true
+	echo "valgrind:   $t: $(tail -1 "$VG/$t.out")"
+done
 
 echo "valgrind: stopping the pool (SIGTERM, clean exit with leak check)"
 "$ROOT/scripts/stack.sh" stop >>"$VAR/valgrind-stack.log" 2>&1 || true
