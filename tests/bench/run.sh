@@ -18,7 +18,6 @@ export VAR="${BENCH_VAR:-$ROOT/var/bench}"
 mkdir -p "$VAR"
 export PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 CPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export LOG_REQUESTS=0
 B="http://127.0.0.1:$PORT"
 CB="http://127.0.0.1:$CPORT"
 
