@@ -126,9 +126,11 @@ enum db_rc db_ensure(struct db *db)
 	if (!mysql_real_connect(m, host, c->db_user, c->db_pass, c->db_name, c->db_port, c->db_socket, 0)) {
 		log_error("cannot connect to the database: %s", mysql_error(m));
 		mysql_close(m);
-		db->backoff_us = db->backoff_us ? db->backoff_us * 2 : 100000;
-		if (db->backoff_us > 2000000)
-			db->backoff_us = 2000000;
+		/* 50 ms doubling to 500 ms: a refused connect costs microseconds, and service
+		 * must come back within a moment of the database */
+		db->backoff_us = db->backoff_us ? db->backoff_us * 2 : 50000;
+		if (db->backoff_us > 500000)
+			db->backoff_us = 500000;
 		db->retry_at_us = now + db->backoff_us;
 		return DB_GONE;
 	}

@@ -641,7 +641,7 @@ def test_database_restart():
         tap.check(started, "MariaDB restart: mariadbd answers ping again", "no answer within 30 s")
         if not started:
             return
-        # workers reconnect with a backoff of at most 2 s
+        # workers reconnect with a backoff of at most 0.5 s
         back = None
         deadline = t_up + 10
         while time.time() < deadline:
