@@ -5,8 +5,8 @@
  *   GET  /fixed                -> fixed JSON, no database
  *   GET  /store/customers/me   -> the customer+addresses SELECT medusa-c runs
  *   POST /store/customers/me   -> a small update (plain columns): UPDATE; SELECT (autocommit)
- *                                 metadata / billing_address: BEGIN; SELECT ... FOR UPDATE;
- *                                 [UPDATE address;] UPDATE customer; COMMIT
+ *                                 metadata: BEGIN; SELECT ... FOR UPDATE; UPDATE customer; COMMIT
+ *                                 billing_address: BEGIN; SELECT ... FOR UPDATE; UPDATE address; COMMIT
  *   (the outbox row comes from the same trigger as for medusa-c)
  * Env: LISTEN (socket path), DB_SOCKET, DB_NAME, BENCH_CUSTOMER, WORKERS.
  */
@@ -141,9 +141,12 @@ static void worker(int fd)
 			if (!strstr(body, "metadata") && !strstr(body, "billing_address")) {
 				ok = run(upd, v2, 2) == 0 && run(sel, v1, 1) == 0;
 			} else {
+				/* as medusa-c: a billing-address edit writes the address row only
+				 * (the customer row does not change), a metadata merge the customer row */
+				int billing = strstr(body, "billing_address") != NULL;
 				ok = mysql_query(m, "START TRANSACTION") == 0 && run(sel_lock, v1, 1) == 0 &&
-				     (!strstr(body, "billing_address") || run(upd_addr, v2, 2) == 0) &&
-				     run(upd, v2, 2) == 0 && mysql_commit(m) == 0;
+				     (billing ? run(upd_addr, v2, 2) == 0 : run(upd, v2, 2) == 0) &&
+				     mysql_commit(m) == 0;
 				if (!ok)
 					mysql_rollback(m);
 			}
