@@ -2,7 +2,8 @@
 
 - MAX_REQUESTS: workers are recycled after that many requests, with no failed request;
 - REQUEST_TIMEOUT: a worker stuck in one request longer than that is killed and replaced,
-  the stuck request gets an error answer (not a hang), and the pool keeps serving.
+  the stuck request gets an error answer (not a hang), and the pool keeps serving;
+- a worker that dies as soon as it starts is restarted with a growing delay, not in a loop.
 
 Each case starts this binary ($BIN) on its own socket against the stack's MariaDB
 ($VAR/mysqld.sock), and a copy of the stack's nginx.conf on a free port.
@@ -194,6 +195,59 @@ def test_stuck_worker():
         p.stop()
 
 
+def children(pid):
+    kids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            stat = open("/proc/%s/stat" % d).read()
+        except OSError:
+            continue
+        # the ppid is the 2nd field after the ")" that ends the command name
+        fields = stat[stat.rindex(")") + 2:].split()
+        if len(fields) > 1 and fields[1] == str(pid):
+            kids.append(int(d))
+    return kids
+
+
+def test_crash_backoff():
+    """A worker that dies at start-up must not make the master fork in a loop."""
+    p = OwnPool(WORKERS=1)
+    try:
+        master = p.pool.pid
+        killed = set()
+        t_end = time.time() + 4.0
+        while time.time() < t_end:
+            for k in children(master):
+                if k not in killed:
+                    try:
+                        os.kill(k, signal.SIGKILL)
+                        killed.add(k)
+                    except OSError:
+                        pass
+            time.sleep(0.005)
+        # the master checks its workers every 200 ms: without a backoff ~20 workers would have
+        # been forked in 4 s; with 100 ms doubling to 5 s it is 6-7
+        tap.check(1 <= len(killed) <= 10, "a worker killed as soon as it starts: the master backs off",
+                  "%d workers forked and killed in 4 s" % len(killed))
+        tap.note("crash loop: %d workers forked in 4 s" % len(killed))
+        deadline = time.time() + 10
+        ok = False
+        while time.time() < deadline and not ok:
+            try:
+                ok = p.get("/health", timeout=2)[0] == 200
+            except OSError:
+                pass
+            if not ok:
+                time.sleep(0.2)
+        tap.check(ok, "after the crash loop ends, a worker serves again within 10 s")
+        st = p.status()
+        tap.check(st["restarts"] >= len(killed), "the master counted the restarts", st)
+    finally:
+        p.stop()
+
+
 def main():
     common.require_health(tap)
     if not VAR or not BIN:
@@ -201,6 +255,7 @@ def main():
         tap.finish()
     test_recycle()
     test_stuck_worker()
+    test_crash_backoff()
     tap.finish()
 
 
