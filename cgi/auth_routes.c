@@ -65,10 +65,7 @@ static enum api_err login(struct req *r, char **id)
 	const char *pw = body_str(b, "password");
 	if (!pw)
 		return E_LOGIN_FAILED; /* a non-string password passes validation but never matches */
-	char *email = arena_strdup(&r->arena, body_str(b, "email"));
-	for (char *p = email; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 32;
+	char *email = arena_strdup_lower(&r->arena, body_str(b, "email"));
 	struct store_login sl;
 	enum store_rc rc = customer_store_find_login(&r->w->db, &r->arena, email, &sl);
 	if (rc == STORE_UNAVAILABLE)
@@ -138,7 +135,7 @@ enum api_err auth_start_session(struct req *r, const char *customer_id)
 	char *line = arena_printf(&r->arena, "%s=%s; Path=/; Expires=%s; HttpOnly%s", r->cfg->cookie_name, value, date,
 				  r->https ? "; Secure; SameSite=None" : "");
 	respond_header(r, "Set-Cookie", line);
-	strcpy(r->session_id, sid);
+	snprintf(r->session_id, sizeof(r->session_id), "%s", sid);
 	return API_OK;
 }
 
@@ -206,9 +203,7 @@ enum api_err auth_email_exists(struct req *r)
 	char *email = query_decode_component(&r->arena, r->params[0], strlen(r->params[0]));
 	if (!email)
 		return respond_fail(r, E_INVALID_DATA, "URI malformed");
-	for (char *p = email; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 32;
+	email = arena_strdup_lower(&r->arena, email);
 	int exists = 0;
 	enum store_rc rc = customer_store_account_exists(&r->w->db, &r->arena, email, &exists);
 	if (rc == STORE_UNAVAILABLE)
@@ -223,13 +218,20 @@ enum api_err auth_email_exists(struct req *r)
 
 #define RESET_TTL_S 900
 
-static char *lower_email(struct req *r, const char *s)
+/*
+ * The account a reset is about (lower-cased "email" of a validated body).
+ * API_OK with *found 0 when there is none, or none with a hash to key a token.
+ */
+static enum api_err reset_account(struct req *r, struct store_reset *sr, int *found)
 {
-	char *e = arena_strdup(&r->arena, s);
-	for (char *p = e; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 32;
-	return e;
+	enum store_rc rc = customer_store_find_reset(&r->w->db, &r->arena,
+						     arena_strdup_lower(&r->arena, body_str(r->json, "email")), sr);
+	if (rc == STORE_UNAVAILABLE)
+		return E_DB_UNAVAILABLE;
+	if (rc != STORE_OK && rc != STORE_NO_CUSTOMER)
+		return E_DATABASE;
+	*found = rc == STORE_OK && sr->password_hash;
+	return API_OK;
 }
 
 enum api_err customers_password_token(struct req *r)
@@ -238,14 +240,12 @@ enum api_err customers_password_token(struct req *r)
 	if (e != API_OK)
 		return e;
 	struct store_reset sr;
-	enum store_rc rc = customer_store_find_reset(&r->w->db, &r->arena, lower_email(r, body_str(r->json, "email")), &sr);
-	if (rc == STORE_UNAVAILABLE)
-		return E_DB_UNAVAILABLE;
-	if (rc != STORE_OK && rc != STORE_NO_CUSTOMER)
-		return E_DATABASE;
+	int found;
+	if ((e = reset_account(r, &sr, &found)) != API_OK)
+		return e;
 	r->status = 204;
 	/* unknown email, or an account without a hash to key the token with: same answer */
-	if (rc == STORE_NO_CUSTOMER || !sr.password_hash)
+	if (!found)
 		return API_OK;
 	long long iat = (long long)time(NULL);
 	struct buf p = BUF_INIT;
@@ -273,7 +273,7 @@ enum api_err customers_password_token(struct req *r)
 	buf_addc(&d, '}');
 	OPENSSL_cleanse(tok, strlen(tok));
 	free(tok);
-	rc = customer_store_event(&r->w->db, &r->arena, "customer.password_reset", d.data, req_epoch_ms());
+	enum store_rc rc = customer_store_event(&r->w->db, &r->arena, "customer.password_reset", d.data, req_epoch_ms());
 	buf_release(&d);
 	if (rc == STORE_UNAVAILABLE)
 		return E_DB_UNAVAILABLE;
@@ -288,12 +288,10 @@ enum api_err customers_password_reset(struct req *r)
 	if (e != API_OK)
 		return e;
 	struct store_reset sr;
-	enum store_rc rc = customer_store_find_reset(&r->w->db, &r->arena, lower_email(r, body_str(r->json, "email")), &sr);
-	if (rc == STORE_UNAVAILABLE)
-		return E_DB_UNAVAILABLE;
-	if (rc != STORE_OK && rc != STORE_NO_CUSTOMER)
-		return E_DATABASE;
-	if (rc == STORE_NO_CUSTOMER || !sr.password_hash)
+	int found;
+	if ((e = reset_account(r, &sr, &found)) != API_OK)
+		return e;
+	if (!found)
 		return respond_fail(r, E_UNAUTHORIZED, "Invalid or expired password reset token");
 	const char *tok = body_str(r->json, "token");
 	struct json_object *claims = NULL;
@@ -312,7 +310,7 @@ enum api_err customers_password_reset(struct req *r)
 		char hash[PASSWORD_RECORD_B64_LEN + 1];
 		if (password_hash(pw, strlen(pw), &r->w->pw, hash) != 0)
 			return E_UNKNOWN;
-		rc = customer_store_reset_password(&r->w->db, &r->arena, sr.id, sr.password_hash, hash, req_epoch_ms());
+		enum store_rc rc = customer_store_reset_password(&r->w->db, &r->arena, sr.id, sr.password_hash, hash, req_epoch_ms());
 		if (rc == STORE_NO_CUSTOMER) /* a concurrent reset used the token first */
 			return respond_fail(r, E_UNAUTHORIZED, "Invalid or expired password reset token");
 		if (rc == STORE_UNAVAILABLE)
@@ -321,10 +319,10 @@ enum api_err customers_password_reset(struct req *r)
 			return E_DATABASE;
 	}
 	struct customer *c = NULL;
-	rc = customer_store_load(&r->w->db, &r->arena, sr.id, &c);
-	if (rc == STORE_UNAVAILABLE)
+	enum store_rc lrc = customer_store_load(&r->w->db, &r->arena, sr.id, &c);
+	if (lrc == STORE_UNAVAILABLE)
 		return E_DB_UNAVAILABLE;
-	if (rc != STORE_OK)
+	if (lrc != STORE_OK)
 		return E_DATABASE;
 	customer_json_wrapped(r->out, c, CUSTOMER_BARE);
 	return API_OK;

@@ -14,18 +14,6 @@
 #include "common/respond.h"
 #include "sql/customer_store.h"
 
-/* ASCII lower-case copy in the arena (emails and country codes). */
-static char *lower(struct req *r, const char *s)
-{
-	if (!s)
-		return NULL;
-	char *d = arena_strdup(&r->arena, s);
-	for (char *p = d; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 32;
-	return d;
-}
-
 static enum api_err store_error(struct req *r, enum store_rc rc, const char *id)
 {
 	switch (rc) {
@@ -82,7 +70,7 @@ enum api_err address_patch_from(struct req *r, struct json_object *obj, struct a
 		} else if (f == AF_METADATA) {
 			ap->v[f] = metadata_canonical(&r->arena, v);
 		} else if (f == AF_COUNTRY_CODE) {
-			const char *cc = lower(r, json_object_get_string(v));
+			const char *cc = arena_strdup_lower(&r->arena, json_object_get_string(v));
 			if (strlen(cc) != 2)
 				return respond_fail(r, E_NOT_FOUND, "Country with country_code %s does not exist.", cc);
 			ap->v[f] = cc;
@@ -109,7 +97,7 @@ enum api_err customers_me_update(struct req *r)
 		return respond_fail(r, E_INVALID_DATA, "Can't insert null value in field email on insert in table customer");
 	if (v) {
 		pt.set_email = 1;
-		pt.email = lower(r, json_object_get_string(v));
+		pt.email = arena_strdup_lower(&r->arena, json_object_get_string(v));
 	}
 	v = body_get(b, "first_name", &pt.set_first_name);
 	pt.first_name = v ? json_object_get_string(v) : NULL;
@@ -175,7 +163,7 @@ enum api_err customers_create(struct req *r)
 		return e;
 	struct customer_new n;
 	memset(&n, 0, sizeof(n));
-	n.email = lower(r, body_str(b, "email"));
+	n.email = arena_strdup_lower(&r->arena, body_str(b, "email"));
 	n.first_name = body_str(b, "first_name");
 	n.last_name = body_str(b, "last_name");
 	n.phone = body_str(b, "phone");

@@ -304,42 +304,58 @@ static const char *state_name(int st)
 	}
 }
 
+/* One worker's slot as a json-c object (caller owns it). */
+static struct json_object *slot_json(struct pool_slot *s, long long now)
+{
+	struct json_object *w = json_object_new_object();
+	json_object_object_add(w, "pid", json_object_new_int(atomic_load(&s->pid)));
+	json_object_object_add(w, "state", json_object_new_string(state_name(atomic_load(&s->state))));
+	json_object_object_add(w, "requests", json_object_new_uint64(atomic_load(&s->requests)));
+	json_object_object_add(w, "uptime_s", json_object_new_int64((now - atomic_load(&s->started_ms)) / 1000));
+	return w;
+}
+
 void pool_status(struct buf *b, int json)
 {
-	if (!pool_board) {
-		buf_adds(b, json ? "{\"mode\":\"cgi\"}" : "mode: cgi\n");
+	long long now = req_epoch_ms();
+	if (json) {
+		/* built with json-c: the page is rare, the writer is not on the hot path */
+		struct json_object *o = json_object_new_object();
+		if (!pool_board) {
+			json_object_object_add(o, "mode", json_object_new_string("cgi"));
+		} else {
+			json_object_object_add(o, "master_pid", json_object_new_int(atomic_load(&pool_board->master_pid)));
+			json_object_object_add(o, "uptime_s", json_object_new_int64(
+				(now - atomic_load(&pool_board->master_started_ms)) / 1000));
+			json_object_object_add(o, "restarts", json_object_new_uint64(atomic_load(&pool_board->restarts)));
+			json_object_object_add(o, "recycled", json_object_new_uint64(atomic_load(&pool_board->recycled)));
+			json_object_object_add(o, "killed", json_object_new_uint64(atomic_load(&pool_board->killed)));
+			json_object_object_add(o, "reloads", json_object_new_uint64(atomic_load(&pool_board->reloads)));
+			struct json_object *ws = json_object_new_array();
+			for (int i = 0; i < POOL_MAX_SLOTS; i++)
+				if (atomic_load(&pool_board->slots[i].state) != SLOT_FREE)
+					json_object_array_add(ws, slot_json(&pool_board->slots[i], now));
+			json_object_object_add(o, "workers", ws);
+		}
+		json_w_value(b, o);
+		json_object_put(o);
 		return;
 	}
-	long long now = req_epoch_ms();
-	long long up = (now - atomic_load(&pool_board->master_started_ms)) / 1000;
-	if (json)
-		buf_addf(b, "{\"master_pid\":%d,\"uptime_s\":%lld,\"restarts\":%llu,\"recycled\":%llu,\"killed\":%llu,"
-			    "\"reloads\":%llu,\"workers\":[",
-			 atomic_load(&pool_board->master_pid), up, atomic_load(&pool_board->restarts),
-			 atomic_load(&pool_board->recycled), atomic_load(&pool_board->killed),
-			 atomic_load(&pool_board->reloads));
-	else
-		buf_addf(b, "master pid: %d\nuptime: %lld s\nrestarts: %llu\nrecycled: %llu\nkilled: %llu\nreloads: %llu\n"
-			    "\n%-8s %-9s %10s %10s\n",
-			 atomic_load(&pool_board->master_pid), up, atomic_load(&pool_board->restarts),
-			 atomic_load(&pool_board->recycled), atomic_load(&pool_board->killed),
-			 atomic_load(&pool_board->reloads), "pid", "state", "requests", "uptime_s");
-	int first = 1;
+	if (!pool_board) {
+		buf_adds(b, "mode: cgi\n");
+		return;
+	}
+	buf_addf(b, "master pid: %d\nuptime: %lld s\nrestarts: %llu\nrecycled: %llu\nkilled: %llu\nreloads: %llu\n"
+		    "\n%-8s %-9s %10s %10s\n",
+		 atomic_load(&pool_board->master_pid), (now - atomic_load(&pool_board->master_started_ms)) / 1000,
+		 atomic_load(&pool_board->restarts), atomic_load(&pool_board->recycled), atomic_load(&pool_board->killed),
+		 atomic_load(&pool_board->reloads), "pid", "state", "requests", "uptime_s");
 	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
 		struct pool_slot *s = &pool_board->slots[i];
 		int st = atomic_load(&s->state);
 		if (st == SLOT_FREE)
 			continue;
-		long long wup = (now - atomic_load(&s->started_ms)) / 1000;
-		if (json) {
-			buf_addf(b, "%s{\"pid\":%d,\"state\":\"%s\",\"requests\":%llu,\"uptime_s\":%lld}", first ? "" : ",",
-				 atomic_load(&s->pid), state_name(st), atomic_load(&s->requests), wup);
-		} else {
-			buf_addf(b, "%-8d %-9s %10llu %10lld\n", atomic_load(&s->pid), state_name(st),
-				 atomic_load(&s->requests), wup);
-		}
-		first = 0;
+		buf_addf(b, "%-8d %-9s %10llu %10lld\n", atomic_load(&s->pid), state_name(st), atomic_load(&s->requests),
+			 (now - atomic_load(&s->started_ms)) / 1000);
 	}
-	if (json)
-		buf_adds(b, "]}");
 }

@@ -109,8 +109,8 @@ static void authenticate(struct req *r)
 		long long created = 0;
 		enum store_rc rc = session_store_get(&r->w->db, &r->arena, sid, req_epoch_ms(), &cid, &created);
 		if (rc == STORE_OK && strlen(cid) < sizeof(r->customer_id)) {
-			strcpy(r->customer_id, cid);
-			strcpy(r->session_id, sid);
+			snprintf(r->customer_id, sizeof(r->customer_id), "%s", cid);
+			snprintf(r->session_id, sizeof(r->session_id), "%s", sid);
 			r->auth_issued_ms = created;
 			r->auth_by_session = 1;
 			return;

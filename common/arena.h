@@ -29,6 +29,8 @@ void *arena_alloc(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* Copy of NUL-terminated s (NULL gives NULL); borrowed until arena_reset(). */
 char *arena_strdup(struct arena *a, const char *s);
+/* ASCII lower-case copy of s (emails, country codes); NULL gives NULL; borrowed until arena_reset(). */
+char *arena_strdup_lower(struct arena *a, const char *s);
 /* printf into the arena; borrowed until arena_reset(). */
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #endif
