@@ -125,10 +125,8 @@ enum api_err auth_start_session(struct req *r, const char *customer_id)
 	if (r->session_id[0])
 		session_store_delete(&r->w->db, &r->arena, r->session_id);
 	enum store_rc rc = session_store_create(&r->w->db, &r->arena, sid, customer_id, now, r->cfg->session_ttl);
-	if (rc == STORE_UNAVAILABLE)
-		return E_DB_UNAVAILABLE;
 	if (rc != STORE_OK)
-		return E_DATABASE;
+		return store_fail(rc);
 	if (cookie_sign(r->cfg->cookie_secret, sid, value, sizeof(value)) != 0)
 		return E_UNKNOWN;
 	cookie_http_date(now / 1000 + r->cfg->session_ttl, date);
@@ -146,10 +144,8 @@ static enum api_err answer_auth_customer(struct req *r, const char *id)
 	enum store_rc rc = customer_store_load(&r->w->db, &r->arena, id, &c);
 	if (rc == STORE_NO_CUSTOMER)
 		return respond_fail(r, E_NOT_FOUND, "Customer with id: %s was not found", id);
-	if (rc == STORE_UNAVAILABLE)
-		return E_DB_UNAVAILABLE;
 	if (rc != STORE_OK)
-		return E_DATABASE;
+		return store_fail(rc);
 	char *orders = NULL;
 	enum api_err e = orders_auth_json(r, id, &orders);
 	if (e != API_OK)
@@ -206,10 +202,8 @@ enum api_err auth_email_exists(struct req *r)
 	email = arena_strdup_lower(&r->arena, email);
 	int exists = 0;
 	enum store_rc rc = customer_store_account_exists(&r->w->db, &r->arena, email, &exists);
-	if (rc == STORE_UNAVAILABLE)
-		return E_DB_UNAVAILABLE;
 	if (rc != STORE_OK)
-		return E_DATABASE;
+		return store_fail(rc);
 	buf_adds(r->out, exists ? "{\"exists\":true}" : "{\"exists\":false}");
 	return API_OK;
 }
@@ -275,10 +269,8 @@ enum api_err customers_password_token(struct req *r)
 	free(tok);
 	enum store_rc rc = customer_store_event(&r->w->db, &r->arena, "customer.password_reset", d.data, req_epoch_ms());
 	buf_release(&d);
-	if (rc == STORE_UNAVAILABLE)
-		return E_DB_UNAVAILABLE;
 	if (rc != STORE_OK)
-		return E_DATABASE;
+		return store_fail(rc);
 	return API_OK;
 }
 
@@ -313,17 +305,13 @@ enum api_err customers_password_reset(struct req *r)
 		enum store_rc rc = customer_store_reset_password(&r->w->db, &r->arena, sr.id, sr.password_hash, hash, req_epoch_ms());
 		if (rc == STORE_NO_CUSTOMER) /* a concurrent reset used the token first */
 			return respond_fail(r, E_UNAUTHORIZED, "Invalid or expired password reset token");
-		if (rc == STORE_UNAVAILABLE)
-			return E_DB_UNAVAILABLE;
 		if (rc != STORE_OK)
-			return E_DATABASE;
+			return store_fail(rc);
 	}
 	struct customer *c = NULL;
 	enum store_rc lrc = customer_store_load(&r->w->db, &r->arena, sr.id, &c);
-	if (lrc == STORE_UNAVAILABLE)
-		return E_DB_UNAVAILABLE;
 	if (lrc != STORE_OK)
-		return E_DATABASE;
+		return store_fail(lrc);
 	customer_json_wrapped(r->out, c, CUSTOMER_BARE);
 	return API_OK;
 }

@@ -527,10 +527,8 @@ enum api_err orders_auth_json(struct req *r, const char *customer_id, char **out
 	size_t n = 0;
 	long long count = 0;
 	enum store_rc rc = order_store_list(&r->w->db, &r->arena, &f, 1000, 0, &orders, &n, &count);
-	if (rc == STORE_UNAVAILABLE)
-		return E_DB_UNAVAILABLE;
 	if (rc != STORE_OK)
-		return E_DATABASE;
+		return store_fail(rc);
 	struct buf b = BUF_INIT;
 	buf_init(&b);
 	buf_addc(&b, '[');
@@ -596,10 +594,8 @@ enum api_err orders_list(struct req *r)
 		/* limit 0 is "no limit" to TypeORM; either way a page is at most ORDERS_PAGE_MAX rows */
 		long long page = limit == 0 || limit > ORDERS_PAGE_MAX ? ORDERS_PAGE_MAX : (long long)limit;
 		rc = order_store_list(&r->w->db, &r->arena, &f, page, clamp_ll(offset), &orders, &n, &count);
-		if (rc == STORE_UNAVAILABLE)
-			return E_DB_UNAVAILABLE;
 		if (rc != STORE_OK)
-			return E_DATABASE;
+			return store_fail(rc);
 	}
 	unsigned long cols = select_cols(string_param(q, "fields"));
 	unsigned long rels = select_relations(string_param(q, "expand"));

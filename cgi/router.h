@@ -11,6 +11,7 @@
 #include "common/errors.h"
 #include "common/req.h"
 #include "common/password.h"
+#include "sql/customer_store.h"
 #include "sql/db.h"
 
 /* Everything a worker owns; set up once at worker start. */
@@ -57,6 +58,13 @@ enum api_err orders_list(struct req *r);
 enum api_err payment_methods_list(struct req *r);
 /* The customer's orders as the /store/auth shape lists them (JSON array, arena). */
 enum api_err orders_auth_json(struct req *r, const char *customer_id, char **out);
+
+/* The answer for a store failure: 503 while the database is unreachable (or a conflict kept
+ * coming back), 500 database_error otherwise; API_OK for STORE_OK. */
+static inline enum api_err store_fail(enum store_rc rc)
+{
+	return rc == STORE_OK ? API_OK : rc == STORE_UNAVAILABLE ? E_DB_UNAVAILABLE : E_DATABASE;
+}
 
 /* Starts a new cookie session for customer_id and adds its Set-Cookie header. */
 enum api_err auth_start_session(struct req *r, const char *customer_id);
