@@ -14,8 +14,6 @@
 #include "common/log.h"
 #include "common/ulid.h"
 
-#define MAX_ATTEMPTS 5
-
 static const char SQL_LOCK_CUSTOMER[] =
 	"SELECT credentials_at FROM customer WHERE id = ? AND deleted_at IS NULL FOR UPDATE";
 /* columns in enum address_field order, metadata last */
@@ -70,7 +68,7 @@ static enum store_rc lock_customer(struct db *db, struct arena *a, struct job *j
 }
 
 /* Runs fn in a transaction, again after a deadlock or certification failure. */
-static enum store_rc run(struct db *db, struct arena *a, struct job *j, job_fn fn, const char *what)
+static enum store_rc run(struct db *db, struct arena *a, struct job *j, job_fn fn)
 {
 	for (int attempt = 1;; attempt++) {
 		enum db_rc rc = db_begin(db);
@@ -87,10 +85,8 @@ static enum store_rc run(struct db *db, struct arena *a, struct job *j, job_fn f
 			src = map_rc(rc);
 		}
 		db_rollback(db);
-		if (rc != DB_RETRY || attempt == MAX_ATTEMPTS)
+		if (rc != DB_RETRY || !db_retry_again(db, attempt - 1))
 			return src;
-		log_warn("retrying %s after a transaction conflict (attempt %d)", what, attempt + 1);
-		db_retry_pause(attempt - 1);
 	}
 }
 
@@ -235,7 +231,7 @@ enum store_rc address_store_add(struct db *db, struct arena *a, const char *cust
 {
 	struct job j;
 	job_init(&j, customer_id, NULL, ap, not_before_ms, now_ms);
-	enum store_rc rc = run(db, a, &j, add_job, "address creation");
+	enum store_rc rc = run(db, a, &j, add_job);
 	*outcome = j.outcome;
 	return rc;
 }
@@ -245,7 +241,7 @@ enum store_rc address_store_update(struct db *db, struct arena *a, const char *c
 {
 	struct job j;
 	job_init(&j, customer_id, address_id, ap, not_before_ms, now_ms);
-	return run(db, a, &j, update_job, "address update");
+	return run(db, a, &j, update_job);
 }
 
 enum store_rc address_store_delete(struct db *db, struct arena *a, const char *customer_id, const char *address_id,
@@ -253,5 +249,5 @@ enum store_rc address_store_delete(struct db *db, struct arena *a, const char *c
 {
 	struct job j;
 	job_init(&j, customer_id, address_id, NULL, not_before_ms, now_ms);
-	return run(db, a, &j, delete_job, "address deletion");
+	return run(db, a, &j, delete_job);
 }

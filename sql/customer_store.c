@@ -7,6 +7,7 @@
 #include "sql/customer_store.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/json.h"
@@ -45,11 +46,13 @@ static const char SQL_INSERT_CUSTOMER[] =
 	"INSERT INTO customer (id, email, first_name, last_name, phone, password_hash, has_account, "
 	"created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 /*
- * The fast path of a profile update that only sets plain columns: one
- * autocommitted UPDATE. updated_at is assigned first (MariaDB evaluates SET
- * left to right), from the old values: it moves only if a given value differs.
- * Each column has a flag parameter "given". The credential check is in the
- * WHERE clause, so a revoked token changes nothing.
+ * The fast path of a profile update that only sets plain columns: one UPDATE
+ * (and the outbox row, in the same transaction, when the row changed).
+ * updated_at is assigned first (MariaDB evaluates SET left to right), from the
+ * old values: it moves only if a given value differs, so the affected-rows
+ * count says whether anything changed. Each column has a flag parameter
+ * "given". The credential check is in the WHERE clause, so a revoked token
+ * changes nothing.
  */
 static const char SQL_FAST_UPDATE[] =
 	"UPDATE customer SET "
@@ -70,6 +73,24 @@ static const char SQL_RESET[] =
 	"AND deleted_at IS NULL";
 static const char SQL_DELETE_SESSIONS[] = "DELETE FROM session WHERE customer_id = ?";
 static const char SQL_REHASH[] = "UPDATE customer SET password_hash = ? WHERE id = ? AND password_hash = ?";
+
+/*
+ * The customer.created / customer.updated outbox row, written by the caller
+ * inside the transaction of the change it describes. (Migration 004 had
+ * triggers do this; on Galera a trigger body parsed while the node applied a
+ * replicated write set could be left unparseable in the table cache, and every
+ * later statement on that table instance failed with 1064: migration 005 drops
+ * them.) Ids are ULIDs: nothing in them needs JSON escaping.
+ */
+static enum db_rc insert_event(struct db *db, struct arena *a, const char *event, const char *id,
+			       const char *at)
+{
+	size_t n = strlen(id) + 16;
+	char *data = arena_alloc(a, n);
+	snprintf(data, n, "{\"id\": \"%s\"}", id);
+	struct db_param p[3] = { db_str(event), db_str(data), db_str(at) };
+	return db_exec(db, a, SQL_INSERT_EVENT, p, 3, NULL, NULL);
+}
 
 static const char *const af_names[AF_COUNT] = {
 	"company", "first_name", "last_name", "address_1", "address_2", "city",
@@ -381,7 +402,9 @@ static enum store_rc update_once(struct db *db, struct arena *a, const char *id,
 		}
 		if (rc != DB_OK)
 			goto fail_rc;
-		/* customer.updated: written by the trigger of migration 004, in this statement */
+		rc = insert_event(db, a, "customer.updated", nc.id, now);
+		if (rc != DB_OK)
+			goto fail_rc;
 	}
 	rc = db_commit(db);
 	if (rc != DB_OK)
@@ -414,11 +437,24 @@ static enum store_rc fast_update(struct db *db, struct arena *a, const char *id,
 		db_int(pt->set_last_name), db_str(pt->last_name), db_int(pt->set_phone), db_str(pt->phone),
 		db_str(id), db_str(nb),
 	};
-	enum db_rc rc = db_exec(db, a, SQL_FAST_UPDATE, p, 19, NULL, NULL);
-	if (rc == DB_DUPLICATE)
-		return STORE_DUP_EMAIL;
-	if (rc != DB_OK)
-		return map_rc(rc);
+	for (int attempt = 0;; attempt++) {
+		enum db_rc rc = db_begin(db);
+		if (rc != DB_OK)
+			return map_rc(rc);
+		unsigned long long changed = 0;
+		rc = db_exec(db, a, SQL_FAST_UPDATE, p, 19, NULL, &changed);
+		if (rc == DB_OK && changed)
+			rc = insert_event(db, a, "customer.updated", id, now);
+		if (rc == DB_OK)
+			rc = db_commit(db);
+		if (rc == DB_OK)
+			break;
+		db_rollback(db);
+		if (rc == DB_DUPLICATE)
+			return STORE_DUP_EMAIL;
+		if (rc != DB_RETRY || !db_retry_again(db, attempt))
+			return map_rc(rc);
+	}
 	/* the answer, and the tell between "no change", "gone" and "revoked" */
 	enum store_rc src = load(db, a, SQL_LOAD, id, out, NULL);
 	if (src == STORE_OK && customer_revoked(pt->not_before_ms, (*out)->credentials_at))
@@ -434,10 +470,8 @@ enum store_rc customer_store_update(struct db *db, struct arena *a, const char *
 	for (int attempt = 0;; attempt++) {
 		int retry = 0;
 		enum store_rc rc = update_once(db, a, id, patch, now_ms, out, &retry);
-		if (!retry || attempt == 7)
+		if (!retry || !db_retry_again(db, attempt))
 			return rc;
-		log_warn("retrying customer update after a transaction conflict (attempt %d)", attempt + 2);
-		db_retry_pause(attempt);
 	}
 }
 
@@ -458,11 +492,23 @@ enum store_rc customer_store_create(struct db *db, struct arena *a, const struct
 		db_str(id), db_str(n->email), db_str(n->first_name), db_str(n->last_name), db_str(n->phone),
 		db_str(n->password_hash), db_int(n->password_hash ? 1 : 0), db_str(now), db_str(now),
 	};
-	enum db_rc rc = db_exec(db, a, SQL_INSERT_CUSTOMER, p, 9, NULL, NULL);
-	if (rc == DB_DUPLICATE)
-		return n->password_hash ? STORE_DUP_ACCOUNT : STORE_DUP_GUEST;
-	if (rc != DB_OK)
-		return map_rc(rc);
+	for (int attempt = 0;; attempt++) {
+		enum db_rc rc = db_begin(db);
+		if (rc != DB_OK)
+			return map_rc(rc);
+		rc = db_exec(db, a, SQL_INSERT_CUSTOMER, p, 9, NULL, NULL);
+		if (rc == DB_OK)
+			rc = insert_event(db, a, "customer.created", id, now);
+		if (rc == DB_OK)
+			rc = db_commit(db);
+		if (rc == DB_OK)
+			break;
+		db_rollback(db);
+		if (rc == DB_DUPLICATE)
+			return n->password_hash ? STORE_DUP_ACCOUNT : STORE_DUP_GUEST;
+		if (rc != DB_RETRY || !db_retry_again(db, attempt))
+			return map_rc(rc);
+	}
 	struct customer *c = arena_alloc(a, sizeof(*c));
 	memset(c, 0, sizeof(*c));
 	c->id = arena_strdup(a, id);
@@ -541,6 +587,8 @@ enum store_rc customer_store_reset_password(struct db *db, struct arena *a, cons
 			db_rollback(db);
 			return STORE_NO_CUSTOMER;
 		}
+		if (rc == DB_OK)
+			rc = insert_event(db, a, "customer.updated", id, now);
 		if (rc == DB_OK) {
 			struct db_param q[1] = { db_str(id) };
 			rc = db_exec(db, a, SQL_DELETE_SESSIONS, q, 1, NULL, NULL);
@@ -550,9 +598,8 @@ enum store_rc customer_store_reset_password(struct db *db, struct arena *a, cons
 		if (rc == DB_OK)
 			return STORE_OK;
 		db_rollback(db);
-		if (rc != DB_RETRY || attempt == 4)
+		if (rc != DB_RETRY || !db_retry_again(db, attempt))
 			return map_rc(rc);
-		db_retry_pause(attempt);
 	}
 }
 

@@ -54,6 +54,7 @@ struct db {
 	long long backoff_us;
 	int in_tx;
 	int stmts_this_req;
+	long long req_start_us;          /* set by db_request_start: the retry budget counts from it */
 	char dup_key[128];
 	unsigned last_errno;
 };
@@ -84,6 +85,12 @@ void db_rollback(struct db *db);
 /* Sleeps before retry number attempt (0-based) of a transaction that hit a deadlock or a
  * Galera certification failure: exponential backoff with jitter, so retries do not collide again. */
 void db_retry_pause(int attempt);
+/* After a transaction lost a conflict (DB_RETRY) on attempt (0-based): 1 when it may run again
+ * (it has then logged the retry and slept db_retry_pause), 0 when the retry budget is spent:
+ * at most DB_RETRY_ATTEMPTS attempts and DB_RETRY_BUDGET_US since the request began. */
+#define DB_RETRY_ATTEMPTS 16
+#define DB_RETRY_BUDGET_US 2000000LL
+int db_retry_again(struct db *db, int attempt);
 /* Cell (row, col) of a result, or NULL. */
 static inline char *db_cell(const struct db_rows *r, size_t row, unsigned col)
 {

@@ -4,10 +4,12 @@
  * the endpoint being measured: no auth, no validation, no JSON building.
  *   GET  /fixed                -> fixed JSON, no database
  *   GET  /store/customers/me   -> the customer+addresses SELECT medusa-c runs
- *   POST /store/customers/me   -> a small update (plain columns): UPDATE; SELECT (autocommit)
- *                                 metadata: BEGIN; SELECT ... FOR UPDATE; UPDATE customer; COMMIT
+ *   POST /store/customers/me   -> a small update (plain columns):
+ *                                   BEGIN; UPDATE customer; INSERT outbox; COMMIT; SELECT
+ *                                 metadata: BEGIN; SELECT ... FOR UPDATE; UPDATE customer; INSERT outbox; COMMIT
  *                                 billing_address: BEGIN; SELECT ... FOR UPDATE; UPDATE address; COMMIT
- *   (the outbox row comes from the same trigger as for medusa-c)
+ *   (the customer row changes, so medusa-c writes a customer.updated outbox row; a billing
+ *   address edit leaves the customer row alone and writes none)
  * Env: LISTEN (socket path), DB_SOCKET, DB_NAME, BENCH_CUSTOMER, WORKERS.
  */
 #include <fcgiapp.h>
@@ -33,6 +35,8 @@ static const char SEL[] =
 	"WHERE c.id = ? AND c.deleted_at IS NULL";
 static const char SEL_LOCK_SUFFIX[] = " FOR UPDATE";
 static const char UPD[] = "UPDATE customer SET first_name = ?, updated_at = NOW(3) WHERE id = ?";
+static const char EVT[] = "INSERT INTO event_outbox (event, data, created_at) "
+	"VALUES ('customer.updated', JSON_OBJECT('id', ?), NOW(3))";
 static const char UPD_ADDR[] = "UPDATE address SET address_1 = ?, updated_at = NOW(3) WHERE id = "
 	"(SELECT billing_address_id FROM customer WHERE id = ?)";
 
@@ -77,7 +81,8 @@ static void worker(int fd)
 	}
 	char lock[sizeof(SEL) + sizeof(SEL_LOCK_SUFFIX)];
 	snprintf(lock, sizeof(lock), "%s%s", SEL, SEL_LOCK_SUFFIX);
-	MYSQL_STMT *sel = prep(m, SEL), *sel_lock = prep(m, lock), *upd = prep(m, UPD), *upd_addr = prep(m, UPD_ADDR);
+	MYSQL_STMT *sel = prep(m, SEL), *sel_lock = prep(m, lock), *upd = prep(m, UPD), *upd_addr = prep(m, UPD_ADDR),
+		   *evt = prep(m, EVT);
 	const char *id = getenv("BENCH_CUSTOMER");
 	/* the same transport as medusa-c's workers: kept connections and the
 	 * listening socket polled together (see cgi/main.c) */
@@ -139,13 +144,17 @@ static void worker(int fd)
 			snprintf(name, sizeof(name), "n%lu", counter++ % 1000);
 			const char *v1[1] = { id }, *v2[2] = { name, id };
 			if (!strstr(body, "metadata") && !strstr(body, "billing_address")) {
-				ok = run(upd, v2, 2) == 0 && run(sel, v1, 1) == 0;
+				ok = mysql_query(m, "START TRANSACTION") == 0 && run(upd, v2, 2) == 0 &&
+				     run(evt, v1, 1) == 0 && mysql_commit(m) == 0;
+				if (!ok)
+					mysql_rollback(m);
+				ok = ok && run(sel, v1, 1) == 0;
 			} else {
 				/* as medusa-c: a billing-address edit writes the address row only
 				 * (the customer row does not change), a metadata merge the customer row */
 				int billing = strstr(body, "billing_address") != NULL;
 				ok = mysql_query(m, "START TRANSACTION") == 0 && run(sel_lock, v1, 1) == 0 &&
-				     (billing ? run(upd_addr, v2, 2) == 0 : run(upd, v2, 2) == 0) &&
+				     (billing ? run(upd_addr, v2, 2) == 0 : run(upd, v2, 2) == 0 && run(evt, v1, 1) == 0) &&
 				     mysql_commit(m) == 0;
 				if (!ok)
 					mysql_rollback(m);

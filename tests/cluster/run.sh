@@ -74,6 +74,13 @@ else
 	PASS=$((PASS + 1))
 fi
 
+# On a failure, the workers' own account of it (CI keeps only this output, not $OUT).
+if [ "$FAIL" -ne 0 ]; then
+	echo "# error lines of the pool logs (counted, timestamps and pids cut):"
+	grep -h " error " "$VAR"/cluster/log/pool*.log 2>/dev/null | cut -d' ' -f3- | cut -c1-240 |
+		sort | uniq -c | sort -rn | head -15 | sed 's/^/#   /'
+fi
+
 TOTAL=$((SECONDS - T0))
 echo "total: $TOTAL s (budget 300 s)"
 [ "$TOTAL" -le 300 ] || echo "# warning: the cluster run took longer than its 5-minute budget"
