@@ -77,10 +77,10 @@ static const char SQL_REHASH[] = "UPDATE customer SET password_hash = ? WHERE id
 /*
  * The customer.created / customer.updated outbox row, written by the caller
  * inside the transaction of the change it describes. (Migration 004 had
- * triggers do this; on Galera a trigger body parsed while the node applied a
- * replicated write set could be left unparseable in the table cache, and every
- * later statement on that table instance failed with 1064: migration 005 drops
- * them.) Ids are ULIDs: nothing in them needs JSON escaping.
+ * triggers do this. On Galera a node once kept a table instance whose trigger
+ * had failed to parse, and statements on that instance failed with 1064 until
+ * it left the table cache. Migration 005 drops the triggers; see
+ * docs/CLUSTER.md.) Ids are ULIDs: nothing in them needs JSON escaping.
  */
 static enum db_rc insert_event(struct db *db, struct arena *a, const char *event, const char *id,
 			       const char *at)
@@ -476,10 +476,9 @@ enum store_rc customer_store_update(struct db *db, struct arena *a, const char *
 }
 
 /*
- * Registration is one INSERT: the unique key (email_live, has_account) is
- * Medusa's duplicate rule (an account blocks an account, a guest blocks a
- * guest), and the customer.created event comes from the trigger of migration
- * 004 inside the same statement.
+ * Registration is one INSERT and its customer.created outbox row, in one
+ * transaction: the unique key (email_live, has_account) is Medusa's duplicate
+ * rule (an account blocks an account, a guest blocks a guest).
  */
 enum store_rc customer_store_create(struct db *db, struct arena *a, const struct customer_new *n,
 				    long long now_ms, struct customer **out)
