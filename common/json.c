@@ -373,7 +373,7 @@ void json_w_number(struct buf *b, double v)
 	for (; *p && *p != 'e'; p++)
 		if (*p >= '0' && *p <= '9')
 			digits[k++] = *p;
-	int e10 = atoi(p + 1); /* output of our own snprintf: always well-formed */
+	int e10 = *p ? (int)strtol(p + 1, NULL, 10) : 0; /* %e output: e+NN or e-NNN */
 	while (k > 1 && digits[k - 1] == '0')
 		k--;
 	int nexp = e10 + 1; /* value = 0.d1..dk * 10^nexp */

@@ -67,27 +67,33 @@ static enum store_rc lock_customer(struct db *db, struct arena *a, struct job *j
 	return STORE_OK;
 }
 
-/* Runs fn in a transaction, again after a deadlock or certification failure. */
+struct attempt {
+	struct arena *a;
+	struct job *j;
+	job_fn fn;
+	enum store_rc src;
+};
+
+/* One attempt inside db_transaction: lock the customer, then the write. */
+static enum db_rc attempt(struct db *db, void *ctx)
+{
+	struct attempt *t = ctx;
+	enum db_rc rc = DB_OK;
+	t->src = lock_customer(db, t->a, t->j, &rc);
+	if (t->src == STORE_OK)
+		t->src = t->fn(db, t->a, t->j, &rc);
+	if (t->src == STORE_OK)
+		return DB_OK;
+	/* a conflict runs the attempt again; anything else is answered by t->src */
+	return rc == DB_RETRY ? DB_RETRY : DB_ABORT;
+}
+
+/* Runs fn in a transaction (db_transaction: again after a deadlock or certification failure). */
 static enum store_rc run(struct db *db, struct arena *a, struct job *j, job_fn fn)
 {
-	for (int attempt = 1;; attempt++) {
-		enum db_rc rc = db_begin(db);
-		if (rc != DB_OK)
-			return map_rc(rc);
-		rc = DB_OK;
-		enum store_rc src = lock_customer(db, a, j, &rc);
-		if (src == STORE_OK)
-			src = fn(db, a, j, &rc);
-		if (src == STORE_OK) {
-			rc = db_commit(db);
-			if (rc == DB_OK)
-				return STORE_OK;
-			src = map_rc(rc);
-		}
-		db_rollback(db);
-		if (rc != DB_RETRY || !db_retry_again(db, attempt - 1))
-			return src;
-	}
+	struct attempt t = { a, j, fn, STORE_OK };
+	enum db_rc rc = db_transaction(db, attempt, &t);
+	return rc == DB_ABORT ? t.src : rc == DB_OK ? STORE_OK : map_rc(rc);
 }
 
 /* JavaScript's stored === sent for one key: an absent key (undefined) equals nothing. */

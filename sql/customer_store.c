@@ -237,22 +237,37 @@ static struct db_param addr_params_common(const struct address *ad, enum address
 	}
 }
 
-/* One attempt of the update transaction; DB_RETRY-class failures come back as *retry = 1. */
-static enum store_rc update_once(struct db *db, struct arena *a, const char *id, const struct customer_patch *pt,
-				 long long now_ms, struct customer **out, int *retry)
+/* db_transaction's answer as a store outcome: DB_ABORT means the work said why in src. */
+static enum store_rc tx_outcome(enum db_rc rc, enum store_rc src)
 {
+	return rc == DB_ABORT ? src : map_rc(rc);
+}
+
+/* The update transaction's input and result, for update_once. */
+struct update_tx {
+	struct arena *a;
+	const char *id;
+	const struct customer_patch *pt;
 	char now[24];
-	customer_db_time(now_ms, now);
-	enum db_rc rc = db_begin(db);
-	if (rc != DB_OK)
-		return map_rc(rc);
+	struct customer *result;
+	enum store_rc src;
+};
+
+/* One attempt of the update transaction, run by db_transaction. */
+static enum db_rc update_once(struct db *db, void *ctx)
+{
+	struct update_tx *t = ctx;
+	struct arena *a = t->a;
+	const struct customer_patch *pt = t->pt;
+	const char *now = t->now;
+	enum db_rc rc = DB_OK;
 	struct customer *c = NULL;
 	/* Galera aborts a transaction waiting here for a row a replicated write changed (1213):
 	 * that is a conflict to retry like one at COMMIT, not a failure */
-	enum store_rc src = load(db, a, SQL_LOAD_LOCK, id, &c, &rc);
+	enum store_rc src = load(db, a, SQL_LOAD_LOCK, t->id, &c, &rc);
 	if (src != STORE_OK) {
 		if (rc == DB_RETRY)
-			*retry = 1;
+			return DB_RETRY;
 		goto fail;
 	}
 	if (customer_revoked(pt->not_before_ms, c->credentials_at)) {
@@ -406,20 +421,32 @@ static enum store_rc update_once(struct db *db, struct arena *a, const char *id,
 		if (rc != DB_OK)
 			goto fail_rc;
 	}
-	rc = db_commit(db);
-	if (rc != DB_OK)
-		goto fail_rc;
-	*out = arena_alloc(a, sizeof(**out));
-	**out = nc;
-	return STORE_OK;
+	t->result = arena_alloc(a, sizeof(*t->result));
+	*t->result = nc;
+	return DB_OK;
 
 fail_rc:
-	if (rc == DB_RETRY)
-		*retry = 1;
-	src = map_rc(rc);
+	return rc; /* a conflict runs the attempt again, anything else is answered by map_rc */
 fail:
-	db_rollback(db);
-	return src;
+	t->src = src;
+	return DB_ABORT;
+}
+
+/* What the one-statement transactions below need: the customer, the time, the parameters. */
+struct stmt_tx {
+	struct arena *a;
+	const char *id, *now;
+	const struct db_param *p;
+};
+
+static enum db_rc fast_update_once(struct db *db, void *ctx)
+{
+	const struct stmt_tx *t = ctx;
+	unsigned long long changed = 0;
+	enum db_rc rc = db_exec(db, t->a, SQL_FAST_UPDATE, t->p, 19, NULL, &changed);
+	if (rc == DB_OK && changed)
+		rc = insert_event(db, t->a, "customer.updated", t->id, t->now);
+	return rc;
 }
 
 static enum store_rc fast_update(struct db *db, struct arena *a, const char *id, const struct customer_patch *pt,
@@ -437,24 +464,12 @@ static enum store_rc fast_update(struct db *db, struct arena *a, const char *id,
 		db_int(pt->set_last_name), db_str(pt->last_name), db_int(pt->set_phone), db_str(pt->phone),
 		db_str(id), db_str(nb),
 	};
-	for (int attempt = 0;; attempt++) {
-		enum db_rc rc = db_begin(db);
-		if (rc != DB_OK)
-			return map_rc(rc);
-		unsigned long long changed = 0;
-		rc = db_exec(db, a, SQL_FAST_UPDATE, p, 19, NULL, &changed);
-		if (rc == DB_OK && changed)
-			rc = insert_event(db, a, "customer.updated", id, now);
-		if (rc == DB_OK)
-			rc = db_commit(db);
-		if (rc == DB_OK)
-			break;
-		db_rollback(db);
-		if (rc == DB_DUPLICATE)
-			return STORE_DUP_EMAIL;
-		if (rc != DB_RETRY || !db_retry_again(db, attempt))
-			return map_rc(rc);
-	}
+	struct stmt_tx t = { a, id, now, p };
+	enum db_rc rc = db_transaction(db, fast_update_once, &t);
+	if (rc == DB_DUPLICATE)
+		return STORE_DUP_EMAIL;
+	if (rc != DB_OK)
+		return map_rc(rc);
 	/* the answer, and the tell between "no change", "gone" and "revoked" */
 	enum store_rc src = load(db, a, SQL_LOAD, id, out, NULL);
 	if (src == STORE_OK && customer_revoked(pt->not_before_ms, (*out)->credentials_at))
@@ -467,12 +482,21 @@ enum store_rc customer_store_update(struct db *db, struct arena *a, const char *
 {
 	if (!patch->password_hash && !patch->metadata && patch->billing == BILL_KEEP)
 		return fast_update(db, a, id, patch, now_ms, out);
-	for (int attempt = 0;; attempt++) {
-		int retry = 0;
-		enum store_rc rc = update_once(db, a, id, patch, now_ms, out, &retry);
-		if (!retry || !db_retry_again(db, attempt))
-			return rc;
-	}
+	struct update_tx t = { .a = a, .id = id, .pt = patch, .src = STORE_OK };
+	customer_db_time(now_ms, t.now);
+	enum db_rc rc = db_transaction(db, update_once, &t);
+	if (rc == DB_OK)
+		*out = t.result;
+	return tx_outcome(rc, t.src);
+}
+
+static enum db_rc create_once(struct db *db, void *ctx)
+{
+	const struct stmt_tx *t = ctx;
+	enum db_rc rc = db_exec(db, t->a, SQL_INSERT_CUSTOMER, t->p, 9, NULL, NULL);
+	if (rc == DB_OK)
+		rc = insert_event(db, t->a, "customer.created", t->id, t->now);
+	return rc;
 }
 
 /*
@@ -491,23 +515,12 @@ enum store_rc customer_store_create(struct db *db, struct arena *a, const struct
 		db_str(id), db_str(n->email), db_str(n->first_name), db_str(n->last_name), db_str(n->phone),
 		db_str(n->password_hash), db_int(n->password_hash ? 1 : 0), db_str(now), db_str(now),
 	};
-	for (int attempt = 0;; attempt++) {
-		enum db_rc rc = db_begin(db);
-		if (rc != DB_OK)
-			return map_rc(rc);
-		rc = db_exec(db, a, SQL_INSERT_CUSTOMER, p, 9, NULL, NULL);
-		if (rc == DB_OK)
-			rc = insert_event(db, a, "customer.created", id, now);
-		if (rc == DB_OK)
-			rc = db_commit(db);
-		if (rc == DB_OK)
-			break;
-		db_rollback(db);
-		if (rc == DB_DUPLICATE)
-			return n->password_hash ? STORE_DUP_ACCOUNT : STORE_DUP_GUEST;
-		if (rc != DB_RETRY || !db_retry_again(db, attempt))
-			return map_rc(rc);
-	}
+	struct stmt_tx t = { a, id, now, p };
+	enum db_rc rc = db_transaction(db, create_once, &t);
+	if (rc == DB_DUPLICATE)
+		return n->password_hash ? STORE_DUP_ACCOUNT : STORE_DUP_GUEST;
+	if (rc != DB_OK)
+		return map_rc(rc);
 	struct customer *c = arena_alloc(a, sizeof(*c));
 	memset(c, 0, sizeof(*c));
 	c->id = arena_strdup(a, id);
@@ -570,36 +583,30 @@ enum store_rc customer_store_find_reset(struct db *db, struct arena *a, const ch
 	return STORE_OK;
 }
 
+static enum db_rc reset_once(struct db *db, void *ctx)
+{
+	const struct stmt_tx *t = ctx;
+	unsigned long long n = 0;
+	enum db_rc rc = db_exec(db, t->a, SQL_RESET, t->p, 5, NULL, &n);
+	if (rc == DB_OK && n == 0)
+		return DB_ABORT; /* gone, or the hash changed since the token was made */
+	if (rc == DB_OK)
+		rc = insert_event(db, t->a, "customer.updated", t->id, t->now);
+	if (rc == DB_OK) {
+		struct db_param q[1] = { db_str(t->id) };
+		rc = db_exec(db, t->a, SQL_DELETE_SESSIONS, q, 1, NULL, NULL);
+	}
+	return rc;
+}
+
 enum store_rc customer_store_reset_password(struct db *db, struct arena *a, const char *id, const char *old_hash,
 					    const char *new_hash, long long now_ms)
 {
 	char now[24];
 	customer_db_time(now_ms, now);
-	for (int attempt = 0;; attempt++) {
-		enum db_rc rc = db_begin(db);
-		if (rc != DB_OK)
-			return map_rc(rc);
-		unsigned long long n = 0;
-		struct db_param p[5] = { db_str(new_hash), db_str(now), db_str(now), db_str(id), db_str(old_hash) };
-		rc = db_exec(db, a, SQL_RESET, p, 5, NULL, &n);
-		if (rc == DB_OK && n == 0) {
-			db_rollback(db);
-			return STORE_NO_CUSTOMER;
-		}
-		if (rc == DB_OK)
-			rc = insert_event(db, a, "customer.updated", id, now);
-		if (rc == DB_OK) {
-			struct db_param q[1] = { db_str(id) };
-			rc = db_exec(db, a, SQL_DELETE_SESSIONS, q, 1, NULL, NULL);
-		}
-		if (rc == DB_OK)
-			rc = db_commit(db);
-		if (rc == DB_OK)
-			return STORE_OK;
-		db_rollback(db);
-		if (rc != DB_RETRY || !db_retry_again(db, attempt))
-			return map_rc(rc);
-	}
+	struct db_param p[5] = { db_str(new_hash), db_str(now), db_str(now), db_str(id), db_str(old_hash) };
+	struct stmt_tx t = { a, id, now, p };
+	return tx_outcome(db_transaction(db, reset_once, &t), STORE_NO_CUSTOMER);
 }
 
 enum store_rc customer_store_event(struct db *db, struct arena *a, const char *event_name, const char *data,

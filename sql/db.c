@@ -61,6 +61,8 @@ void db_close(struct db *db)
 	drop_connection(db);
 }
 
+static void retry_pause(int attempt);
+
 static int is_gone(unsigned e)
 {
 	return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
@@ -317,7 +319,7 @@ enum db_rc db_exec(struct db *db, struct arena *a, const char *sql, const struct
 	 * caller repeats the whole transaction instead).
 	 */
 	for (int attempt = 0; rc == DB_RETRY && !db->in_tx && attempt < 4; attempt++) {
-		db_retry_pause(attempt);
+		retry_pause(attempt);
 		rc = exec_once(db, a, sql, p, np, rows, affected);
 	}
 	return rc;
@@ -333,7 +335,7 @@ static enum db_rc simple(struct db *db, const char *q)
 	return DB_OK;
 }
 
-enum db_rc db_begin(struct db *db)
+static enum db_rc db_begin(struct db *db)
 {
 	enum db_rc rc = simple(db, "START TRANSACTION");
 	if (rc == DB_GONE && db->stmts_this_req == 0 && db->retry_at_us == 0)
@@ -343,7 +345,7 @@ enum db_rc db_begin(struct db *db)
 	return rc;
 }
 
-enum db_rc db_commit(struct db *db)
+static enum db_rc db_commit(struct db *db)
 {
 	enum db_rc rc = simple(db, "COMMIT");
 	db->in_tx = 0;
@@ -357,7 +359,8 @@ void db_rollback(struct db *db)
 	db->in_tx = 0;
 }
 
-int db_retry_again(struct db *db, int attempt)
+/* 1 when a transaction that lost a conflict on attempt (0-based) may run again (after the pause). */
+static int retry_again(struct db *db, int attempt)
 {
 	/*
 	 * A budget in time as well as in attempts: 64 concurrent merges of one customer through
@@ -369,11 +372,28 @@ int db_retry_again(struct db *db, int attempt)
 	if (db->req_start_us && req_now_us() - db->req_start_us > DB_RETRY_BUDGET_US)
 		return 0;
 	log_warn("retrying a transaction after a conflict (errno %u, attempt %d)", db->last_errno, attempt + 2);
-	db_retry_pause(attempt);
+	retry_pause(attempt);
 	return 1;
 }
 
-void db_retry_pause(int attempt)
+enum db_rc db_transaction(struct db *db, db_work_fn work, void *ctx)
+{
+	for (int attempt = 0;; attempt++) {
+		enum db_rc rc = db_begin(db);
+		if (rc != DB_OK)
+			return rc;
+		rc = work(db, ctx);
+		if (rc == DB_OK)
+			rc = db_commit(db);
+		if (rc == DB_OK)
+			return DB_OK;
+		db_rollback(db);
+		if (rc != DB_RETRY || !retry_again(db, attempt))
+			return rc;
+	}
+}
+
+static void retry_pause(int attempt)
 {
 	/* exponential backoff with full jitter: 1..(2^attempt) ms, at most 64 ms */
 	unsigned char r;

@@ -23,6 +23,7 @@ enum db_rc {
 	DB_RETRY,       /* deadlock, lock wait timeout, Galera certification failure */
 	DB_GONE,        /* the server is unreachable: answer 503 */
 	DB_ERROR,       /* anything else (logged) */
+	DB_ABORT,       /* db_transaction: the work chose to roll back; its context says why */
 };
 
 enum db_ptype { DP_NULL, DP_STR, DP_INT };
@@ -78,19 +79,19 @@ void db_request_start(struct db *db);
  */
 enum db_rc db_exec(struct db *db, struct arena *a, const char *sql, const struct db_param *p, unsigned np,
 		   struct db_rows *rows, unsigned long long *affected);
-enum db_rc db_begin(struct db *db);
-enum db_rc db_commit(struct db *db);
 /* Rolls back (if a transaction is open); errors are only logged. */
 void db_rollback(struct db *db);
-/* Sleeps before retry number attempt (0-based) of a transaction that hit a deadlock or a
- * Galera certification failure: exponential backoff with jitter, so retries do not collide again. */
-void db_retry_pause(int attempt);
-/* After a transaction lost a conflict (DB_RETRY) on attempt (0-based): 1 when it may run again
- * (it has then logged the retry and slept db_retry_pause), 0 when the retry budget is spent:
- * at most DB_RETRY_ATTEMPTS attempts and DB_RETRY_BUDGET_US since the request began. */
+/*
+ * Runs work(db, ctx) between START TRANSACTION and COMMIT. work returns DB_OK to commit; any
+ * other value rolls back and is returned (DB_ABORT for an outcome of the work's own, told in
+ * ctx). A conflict (DB_RETRY: deadlock, Galera certification failure) runs the whole again, work
+ * included, after a jittered backoff: at most DB_RETRY_ATTEMPTS attempts and none once the
+ * request is DB_RETRY_BUDGET_US old; then DB_RETRY is returned, meaning nothing was applied.
+ */
 #define DB_RETRY_ATTEMPTS 16
 #define DB_RETRY_BUDGET_US 2000000LL
-int db_retry_again(struct db *db, int attempt);
+typedef enum db_rc (*db_work_fn)(struct db *db, void *ctx);
+enum db_rc db_transaction(struct db *db, db_work_fn work, void *ctx);
 /* Cell (row, col) of a result, or NULL. */
 static inline char *db_cell(const struct db_rows *r, size_t row, unsigned col)
 {
