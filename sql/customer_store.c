@@ -7,7 +7,6 @@
 #include "sql/customer_store.h"
 
 #include <stdlib.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "common/json.h"
@@ -80,16 +79,20 @@ static const char SQL_REHASH[] = "UPDATE customer SET password_hash = ? WHERE id
  * triggers do this. On Galera a node once kept a table instance whose trigger
  * had failed to parse, and statements on that instance failed with 1064 until
  * it left the table cache. Migration 005 drops the triggers; see
- * docs/CLUSTER.md.) Ids are ULIDs: nothing in them needs JSON escaping.
+ * docs/CLUSTER.md.)
  */
 static enum db_rc insert_event(struct db *db, struct arena *a, const char *event, const char *id,
 			       const char *at)
 {
-	size_t n = strlen(id) + 16;
-	char *data = arena_alloc(a, n);
-	snprintf(data, n, "{\"id\": \"%s\"}", id);
-	struct db_param p[3] = { db_str(event), db_str(data), db_str(at) };
-	return db_exec(db, a, SQL_INSERT_EVENT, p, 3, NULL, NULL);
+	struct buf d = BUF_INIT;
+	buf_init(&d);
+	buf_adds(&d, "{\"id\":");
+	json_w_strz(&d, id);
+	buf_addc(&d, '}');
+	struct db_param p[3] = { db_str(event), db_strn(d.data, d.len), db_str(at) };
+	enum db_rc rc = db_exec(db, a, SQL_INSERT_EVENT, p, 3, NULL, NULL);
+	buf_release(&d);
+	return rc;
 }
 
 static const char *const af_names[AF_COUNT] = {
