@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "cgi/limits.h"
 #include "cgi/router.h"
 #include "common/b64.h"
 #include "common/body.h"
@@ -75,18 +76,30 @@ static enum api_err login(struct req *r, char **id)
 		 * Same scrypt work as a real account, so the answer time does not
 		 * tell whether the email has an account.
 		 */
+		if ((e = limits_hash_enter(r)) != API_OK)
+			return e;
 		password_verify(pw, strlen(pw), dummy_record(r));
+		limits_hash_leave();
 		return E_LOGIN_FAILED;
 	}
 	if (rc != STORE_OK)
 		return E_DATABASE;
-	if (!password_verify(pw, strlen(pw), sl.password_hash))
-		return E_LOGIN_FAILED;
-	if (password_needs_rehash(sl.password_hash, &r->w->pw)) {
+	/* the account's failure count first: a locked account costs no scrypt work */
+	int had_failures;
+	if ((e = limits_login_allowed(r, sl.id, &had_failures)) != API_OK)
+		return e;
+	if ((e = limits_hash_enter(r)) != API_OK)
+		return e;
+	int ok = password_verify(pw, strlen(pw), sl.password_hash);
+	if (ok && password_needs_rehash(sl.password_hash, &r->w->pw)) {
 		char hash[PASSWORD_RECORD_B64_LEN + 1];
 		if (password_hash(pw, strlen(pw), &r->w->pw, hash) == 0)
 			customer_store_rehash(&r->w->db, &r->arena, sl.id, sl.password_hash, hash);
 	}
+	limits_hash_leave();
+	limits_login_done(r, sl.id, ok, had_failures);
+	if (!ok)
+		return E_LOGIN_FAILED;
 	*id = sl.id;
 	return API_OK;
 }
@@ -300,13 +313,14 @@ enum api_err customers_password_reset(struct req *r)
 	const char *pw = body_str(r->json, "password");
 	if (*pw) {
 		char hash[PASSWORD_RECORD_B64_LEN + 1];
-		if (password_hash(pw, strlen(pw), &r->w->pw, hash) != 0)
-			return E_UNKNOWN;
+		if ((e = limits_password_hash(r, pw, hash)) != API_OK)
+			return e;
 		enum store_rc rc = customer_store_reset_password(&r->w->db, &r->arena, sr.id, sr.password_hash, hash, req_epoch_ms());
 		if (rc == STORE_NO_CUSTOMER) /* a concurrent reset used the token first */
 			return respond_fail(r, E_UNAUTHORIZED, "Invalid or expired password reset token");
 		if (rc != STORE_OK)
 			return store_fail(rc);
+		limits_login_forget(r, sr.id); /* the owner proved itself: a lock-out ends */
 	}
 	struct customer *c = NULL;
 	enum store_rc lrc = customer_store_load(&r->w->db, &r->arena, sr.id, &c);

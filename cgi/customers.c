@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "cgi/limits.h"
 #include "cgi/router.h"
 #include "common/body.h"
 #include "common/customer_json.h"
@@ -125,8 +126,8 @@ enum api_err customers_me_update(struct req *r)
 	const char *pw = body_str(b, "password");
 	char hash[PASSWORD_RECORD_B64_LEN + 1];
 	if (pw && *pw) {
-		if (password_hash(pw, strlen(pw), &r->w->pw, hash) != 0)
-			return E_UNKNOWN;
+		if ((e = limits_password_hash(r, pw, hash)) != API_OK)
+			return e;
 		pt.password_hash = hash;
 	}
 	pt.not_before_ms = r->auth_issued_ms;
@@ -170,8 +171,8 @@ enum api_err customers_create(struct req *r)
 	const char *pw = body_str(b, "password");
 	char hash[PASSWORD_RECORD_B64_LEN + 1];
 	if (pw && *pw) {
-		if (password_hash(pw, strlen(pw), &r->w->pw, hash) != 0)
-			return E_UNKNOWN;
+		if ((e = limits_password_hash(r, pw, hash)) != API_OK)
+			return e;
 		n.password_hash = hash;
 	}
 	struct customer *c = NULL;

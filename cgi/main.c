@@ -85,8 +85,9 @@ static void serve_one(struct worker *w, struct req *r, char **envp, FCGX_Stream 
 		r->https = 0;
 	db_request_start(&w->db);
 	router_dispatch(r);
-	/* a transaction never outlives its request */
+	/* a transaction never outlives its request, nor a place at the password gate */
 	db_rollback(&w->db);
+	pool_hash_leave();
 }
 
 /*
@@ -342,7 +343,11 @@ int main(int argc, char **argv)
 		int fd = open_listener(cfg.listen);
 		if (fd < 0)
 			return 1;
-		rc = pool_run(&cfg, fd, worker_main);
+		/* the password pool's socket (README "Password work"), when configured */
+		int pwfd = cfg.password_listen[0] ? open_listener(cfg.password_listen) : -1;
+		if (cfg.password_listen[0] && pwfd < 0)
+			return 1;
+		rc = pool_run(&cfg, fd, pwfd, worker_main);
 		mysql_library_end();
 	}
 	config_release(&cfg);

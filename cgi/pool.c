@@ -3,6 +3,11 @@
  * with backoff, kills workers stuck longer than REQUEST_TIMEOUT, recycles
  * (workers exit by themselves after MAX_REQUESTS), reloads on SIGHUP and
  * drains on SIGTERM. Signal handlers only set flags; the loop does the work.
+ *
+ * Two groups of workers share the scoreboard: the main pool on LISTEN and,
+ * with PASSWORD_LISTEN, the password pool (login, registration, reset: the
+ * scrypt routes nginx sends there) at nice PASSWORD_NICE, so that password
+ * work only gets the CPU the main pool leaves (README "Password work").
  */
 #include "cgi/pool.h"
 
@@ -11,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,7 +64,15 @@ static void sleep_ms(long ms)
 }
 
 static int (*worker_main_fn)(const struct config *, int);
-static int listen_sock;
+static int listen_socks[2] = { -1, -1 }; /* by enum pool_role */
+
+/* Workers wanted in each role. */
+static long wanted(const struct config *cfg, int role)
+{
+	if (role == ROLE_MAIN)
+		return cfg->workers;
+	return listen_socks[ROLE_PASSWORD] >= 0 ? cfg->password_workers : 0;
+}
 
 static int find_free(void)
 {
@@ -68,9 +82,11 @@ static int find_free(void)
 	return -1;
 }
 
-static pid_t spawn(const struct config *cfg, int idx)
+static pid_t spawn(const struct config *cfg, int idx, int role)
 {
 	struct pool_slot *s = &pool_board->slots[idx];
+	atomic_store(&s->role, role);
+	atomic_store(&s->hashing, 0);
 	atomic_store(&s->state, SLOT_STARTING);
 	atomic_store(&s->req_start_ms, 0);
 	atomic_store(&s->requests, 0);
@@ -88,20 +104,25 @@ static pid_t spawn(const struct config *cfg, int idx)
 		signal(SIGCHLD, SIG_DFL);
 		pool_self = s;
 		atomic_store(&s->pid, (int)getpid());
-		exit(worker_main_fn(cfg, listen_sock)); /* exit, not _exit: LeakSanitizer runs at exit */
+		/* the other group's socket is not ours: a drain must be able to close every copy */
+		if (listen_socks[!role] >= 0)
+			close(listen_socks[!role]);
+		if (role == ROLE_PASSWORD && setpriority(PRIO_PROCESS, 0, (int)cfg->password_nice) != 0)
+			log_warn("cannot lower the password worker's priority: %s", strerror(errno));
+		exit(worker_main_fn(cfg, listen_socks[role])); /* exit, not _exit: LeakSanitizer runs at exit */
 	}
 	atomic_store(&s->pid, (int)pid);
 	return pid;
 }
 
-static int live_workers(void)
+static int live_workers(int role)
 {
 	int n = 0;
 	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
 		struct pool_slot *s = &pool_board->slots[i];
 		int st = atomic_load(&s->state);
 		/* a draining worker no longer accepts: it does not count as capacity */
-		if (st != SLOT_FREE && st != SLOT_DRAINING && !atomic_load(&s->retiring))
+		if (st != SLOT_FREE && st != SLOT_DRAINING && !atomic_load(&s->retiring) && atomic_load(&s->role) == role)
 			n++;
 	}
 	return n;
@@ -165,11 +186,18 @@ static void kill_stuck(const struct config *cfg)
 /* Starts workers until cfg->workers run, with the given delay between failures. */
 static void top_up(const struct config *cfg)
 {
-	while (live_workers() < cfg->workers) {
-		int i = find_free();
-		if (i < 0 || spawn(cfg, i) < 0)
-			return;
+	for (int role = ROLE_MAIN; role <= ROLE_PASSWORD; role++) {
+		while (live_workers(role) < wanted(cfg, role)) {
+			int i = find_free();
+			if (i < 0 || spawn(cfg, i, role) < 0)
+				return;
+		}
 	}
+}
+
+static int short_of_workers(const struct config *cfg)
+{
+	return live_workers(ROLE_MAIN) < wanted(cfg, ROLE_MAIN) || live_workers(ROLE_PASSWORD) < wanted(cfg, ROLE_PASSWORD);
 }
 
 /*
@@ -193,10 +221,11 @@ static void reload(struct config **cfgp)
 	for (int i = 0; i < POOL_MAX_SLOTS; i++)
 		if (atomic_load(&pool_board->slots[i].state) != SLOT_FREE && !atomic_load(&pool_board->slots[i].retiring))
 			old[nold++] = i;
-	for (int k = 0; k < nold || k < next->workers; k++) {
-		if (k < next->workers) {
+	long nmain = wanted(next, ROLE_MAIN), nnew = nmain + wanted(next, ROLE_PASSWORD);
+	for (int k = 0; k < nold || k < nnew; k++) {
+		if (k < nnew) {
 			int i = find_free();
-			if (i >= 0 && spawn(next, i) > 0) {
+			if (i >= 0 && spawn(next, i, k < nmain ? ROLE_MAIN : ROLE_PASSWORD) > 0) {
 				for (int t = 0; t < 100 && atomic_load(&pool_board->slots[i].state) == SLOT_STARTING; t++)
 					sleep_ms(50);
 			}
@@ -213,7 +242,7 @@ static void reload(struct config **cfgp)
 	atomic_fetch_add(&pool_board->reloads, 1);
 }
 
-int pool_run(struct config *cfg, int listen_fd, int (*worker_fn)(const struct config *, int))
+int pool_run(struct config *cfg, int listen_fd, int password_fd, int (*worker_fn)(const struct config *, int))
 {
 	const char *unlink_path = NULL;
 	if (strncmp(cfg->listen, "unix:", 5) == 0)
@@ -229,13 +258,17 @@ int pool_run(struct config *cfg, int listen_fd, int (*worker_fn)(const struct co
 	atomic_store(&pool_board->master_started_ms, req_epoch_ms());
 	atomic_store(&pool_board->master_pid, (int)getpid());
 	worker_main_fn = worker_fn;
-	listen_sock = listen_fd;
+	listen_socks[ROLE_MAIN] = listen_fd;
+	listen_socks[ROLE_PASSWORD] = password_fd;
 	handle(SIGTERM, on_stop);
 	handle(SIGINT, on_stop);
 	handle(SIGHUP, on_hup);
 	handle(SIGCHLD, on_chld);
 	signal(SIGPIPE, SIG_IGN);
 	log_info("medusa-c master %d listening on \"%s\" with %ld workers", (int)getpid(), cfg->listen, cfg->workers);
+	if (password_fd >= 0)
+		log_info("password pool listening on \"%s\" with %ld workers at nice %ld", cfg->password_listen,
+			 cfg->password_workers, cfg->password_nice);
 	top_up(cfg);
 	long delay_ms = 0;
 	while (!got_stop) {
@@ -249,7 +282,7 @@ int pool_run(struct config *cfg, int listen_fd, int (*worker_fn)(const struct co
 			reload(&cfg);
 		}
 		kill_stuck(cfg);
-		if (live_workers() < cfg->workers) {
+		if (short_of_workers(cfg)) {
 			/* workers that die young: back off up to 5 s, so a broken start cannot fork-loop */
 			delay_ms = young ? (delay_ms ? delay_ms * 2 : 100) : 0;
 			if (delay_ms > 5000)
@@ -264,6 +297,11 @@ int pool_run(struct config *cfg, int listen_fd, int (*worker_fn)(const struct co
 	close(listen_fd);
 	if (unlink_path)
 		unlink(unlink_path);
+	if (password_fd >= 0) {
+		close(password_fd);
+		if (strncmp(cfg->password_listen, "unix:", 5) == 0 || cfg->password_listen[0] == '/')
+			unlink(cfg->password_listen + (cfg->password_listen[0] == '/' ? 0 : 5));
+	}
 	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
 		struct pool_slot *s = &pool_board->slots[i];
 		if (atomic_load(&s->state) != SLOT_FREE) {
@@ -331,11 +369,14 @@ void pool_status(struct buf *b, int json)
 			json_object_object_add(o, "recycled", json_object_new_uint64(atomic_load(&pool_board->recycled)));
 			json_object_object_add(o, "killed", json_object_new_uint64(atomic_load(&pool_board->killed)));
 			json_object_object_add(o, "reloads", json_object_new_uint64(atomic_load(&pool_board->reloads)));
-			struct json_object *ws = json_object_new_array();
+			/* "workers": the main pool; "password_workers": the password pool */
+			struct json_object *ws[2] = { json_object_new_array(), json_object_new_array() };
 			for (int i = 0; i < POOL_MAX_SLOTS; i++)
 				if (atomic_load(&pool_board->slots[i].state) != SLOT_FREE)
-					json_object_array_add(ws, slot_json(&pool_board->slots[i], now));
-			json_object_object_add(o, "workers", ws);
+					json_object_array_add(ws[atomic_load(&pool_board->slots[i].role) == ROLE_PASSWORD],
+							      slot_json(&pool_board->slots[i], now));
+			json_object_object_add(o, "workers", ws[0]);
+			json_object_object_add(o, "password_workers", ws[1]);
 		}
 		json_w_value(b, o);
 		json_object_put(o);
@@ -346,16 +387,46 @@ void pool_status(struct buf *b, int json)
 		return;
 	}
 	buf_addf(b, "master pid: %d\nuptime: %lld s\nrestarts: %llu\nrecycled: %llu\nkilled: %llu\nreloads: %llu\n"
-		    "\n%-8s %-9s %10s %10s\n",
+		    "\n%-8s %-9s %10s %10s %s\n",
 		 atomic_load(&pool_board->master_pid), (now - atomic_load(&pool_board->master_started_ms)) / 1000,
 		 atomic_load(&pool_board->restarts), atomic_load(&pool_board->recycled), atomic_load(&pool_board->killed),
-		 atomic_load(&pool_board->reloads), "pid", "state", "requests", "uptime_s");
+		 atomic_load(&pool_board->reloads), "pid", "state", "requests", "uptime_s", "pool");
 	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
 		struct pool_slot *s = &pool_board->slots[i];
 		int st = atomic_load(&s->state);
 		if (st == SLOT_FREE)
 			continue;
-		buf_addf(b, "%-8d %-9s %10llu %10lld\n", atomic_load(&s->pid), state_name(st), atomic_load(&s->requests),
-			 (now - atomic_load(&s->started_ms)) / 1000);
+		buf_addf(b, "%-8d %-9s %10llu %10lld %s\n", atomic_load(&s->pid), state_name(st), atomic_load(&s->requests),
+			 (now - atomic_load(&s->started_ms)) / 1000, atomic_load(&s->role) == ROLE_PASSWORD ? "password" : "main");
 	}
+}
+
+int pool_hash_enter(long cap)
+{
+	if (!pool_board || !pool_self || atomic_load(&pool_self->role) != ROLE_MAIN)
+		return 1;
+	/*
+	 * Announce first, then count: two workers racing for the last place may
+	 * both see the other and both refuse (a 429 too many, never one too few).
+	 * A flag per slot, not a shared counter, so a worker killed inside cannot
+	 * leak a place: spawn() clears the slot it reuses.
+	 */
+	atomic_store(&pool_self->hashing, 1);
+	long n = 0;
+	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
+		struct pool_slot *s = &pool_board->slots[i];
+		if (atomic_load(&s->hashing) && atomic_load(&s->state) != SLOT_FREE && atomic_load(&s->role) == ROLE_MAIN)
+			n++;
+	}
+	if (n > cap) {
+		atomic_store(&pool_self->hashing, 0);
+		return 0;
+	}
+	return 1;
+}
+
+void pool_hash_leave(void)
+{
+	if (pool_self)
+		atomic_store(&pool_self->hashing, 0);
 }

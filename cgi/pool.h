@@ -17,6 +17,8 @@
 #define POOL_MAX_SLOTS 512
 
 enum slot_state { SLOT_FREE = 0, SLOT_STARTING, SLOT_IDLE, SLOT_BUSY, SLOT_DRAINING };
+/* The main pool (LISTEN) and the password pool (PASSWORD_LISTEN, low CPU priority). */
+enum pool_role { ROLE_MAIN = 0, ROLE_PASSWORD = 1 };
 
 struct pool_slot {
 	_Atomic int state;
@@ -25,6 +27,8 @@ struct pool_slot {
 	_Atomic long long req_start_ms;   /* start of the current request, 0 when idle */
 	_Atomic unsigned long long requests;
 	_Atomic int retiring;             /* master asked it to stop; do not replace */
+	_Atomic int role;                 /* enum pool_role */
+	_Atomic int hashing;              /* inside pool_hash_enter .. pool_hash_leave */
 };
 
 struct pool_board {
@@ -43,12 +47,25 @@ extern struct pool_board *pool_board;
 extern struct pool_slot *pool_self;
 
 /*
- * Runs the master: forks cfg->workers workers on listen_fd, keeps them alive,
- * applies SIGHUP (re-read configuration, replace workers one by one) and
- * SIGTERM/SIGINT (drain and exit). *cfg may be replaced on reload.
- * worker_fn is called in each child and its return value is the exit status.
+ * Runs the master: forks cfg->workers workers on listen_fd and, when
+ * password_fd >= 0, cfg->password_workers workers at nice cfg->password_nice
+ * on password_fd; keeps them alive, applies SIGHUP (re-read configuration,
+ * replace workers one by one) and SIGTERM/SIGINT (drain and exit). *cfg may
+ * be replaced on reload. worker_fn is called in each child with its socket and
+ * its return value is the exit status.
  */
-int pool_run(struct config *cfg, int listen_fd, int (*worker_fn)(const struct config *, int));
+int pool_run(struct config *cfg, int listen_fd, int password_fd, int (*worker_fn)(const struct config *, int));
+
+/*
+ * The main pool's password gate: at most cap of its workers hash a password
+ * at once, so the others stay free for every other route. Returns 1 when this
+ * worker may hash now (always in the password pool and outside a pool), 0
+ * when cap workers already do (the caller answers 429). Never blocks.
+ * Each 1 must be followed by pool_hash_leave(); a worker that dies inside is
+ * cleared when its slot is reused.
+ */
+int pool_hash_enter(long cap);
+void pool_hash_leave(void);
 
 /* Appends the status page as text or JSON. */
 void pool_status(struct buf *b, int json);

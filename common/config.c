@@ -47,6 +47,16 @@ static const struct opt opts[] = {
 	{ "TRUST_PROXY", OPT_LONG, O(trust_proxy), "1", 0, 1, 0, "trust X-Forwarded-Proto from the web server" },
 	{ "DB_SYNC_WAIT", OPT_LONG, O(db_sync_wait), "0", 0, 15, 0,
 	  "Galera: wsrep_sync_wait for every session (1 = reads see all writes committed cluster-wide)" },
+	{ "PASSWORD_LISTEN", OPT_STR, O(password_listen), "", 0, 1024, 0,
+	  "socket of the password pool (unix:/path or host:port; empty = no separate pool)" },
+	{ "PASSWORD_WORKERS", OPT_LONG, O(password_workers), "1", 1, 64, 0, "workers of the password pool" },
+	{ "PASSWORD_NICE", OPT_LONG, O(password_nice), "19", 0, 19, 0, "nice value of the password pool's workers" },
+	{ "PASSWORD_CONCURRENCY", OPT_LONG, O(password_concurrency), "1", 0, 512, 0,
+	  "main-pool workers that may hash a password at once (429 beyond)" },
+	{ "LOGIN_MAX_FAILURES", OPT_LONG, O(login_max_failures), "10", 0, 1000000, 0,
+	  "failed logins per account and window before 429 (0 = no limit)" },
+	{ "LOGIN_FAILURE_WINDOW", OPT_LONG, O(login_failure_window), "900", 1, 86400, 0,
+	  "seconds of the per-account failure window" },
 };
 #undef O
 

@@ -28,6 +28,13 @@ struct config {
 	long log_requests;                  /* LOG_REQUESTS 0/1 */
 	long trust_proxy;                   /* TRUST_PROXY 0/1: honour X-Forwarded-Proto */
 	long db_sync_wait;                  /* DB_SYNC_WAIT: Galera wsrep_sync_wait for this pool's sessions */
+	/* password work (README "Password work"): a second pool and its limits */
+	char *password_listen;              /* PASSWORD_LISTEN: socket of the password pool; empty = none */
+	long password_workers;              /* PASSWORD_WORKERS */
+	long password_nice;                 /* PASSWORD_NICE: nice value of password workers */
+	long password_concurrency;          /* PASSWORD_CONCURRENCY: main-pool workers hashing at once */
+	long login_max_failures;            /* LOGIN_MAX_FAILURES per account and window, 0 = no limit */
+	long login_failure_window;          /* LOGIN_FAILURE_WINDOW seconds */
 };
 
 /*

@@ -19,6 +19,7 @@
 	  "The request conflicted with another request. You may retry the request with the provided Idempotency-Key.", 0) \
 	X(E_TOO_LARGE,       413, "invalid_data",  NULL, "Request body is too large", 0) \
 	X(E_DUPLICATE,       422, "duplicate_error", "invalid_request_error", "Duplicate", 0) \
+	X(E_TOO_MANY,        429, "too_many_requests", NULL, "Too many requests, retry later", 0) \
 	X(E_DATABASE,        500, "database_error", "api_error", "A database error occurred", 0) \
 	X(E_DB_UNAVAILABLE,  503, "database_error", "api_error", "The database is unavailable, retry later", 0) \
 	X(E_UNKNOWN,         500, "unknown_error", "unknown_error", "An unknown error occurred.", 0)

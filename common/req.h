@@ -69,6 +69,7 @@ struct req {
 	const char *body_type;    /* Content-Type of a success body */
 	struct buf *out;          /* body, worker-owned, reset per request */
 	struct buf *headers;      /* extra header lines, each ending in \r\n */
+	long retry_after_s;       /* Retry-After of a 429 (seconds, at least 1) */
 
 	struct req_cleanup *cleanups;
 	long long start_us;

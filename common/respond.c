@@ -144,6 +144,11 @@ void respond_send(struct req *r)
 			buf_addc(r->out, '}');
 			if (r->err == E_DB_UNAVAILABLE)
 				respond_header(r, "Retry-After", "2");
+			if (r->err == E_TOO_MANY) {
+				char ra[24];
+				snprintf(ra, sizeof(ra), "%ld", r->retry_after_s > 0 ? r->retry_after_s : 1);
+				respond_header(r, "Retry-After", ra);
+			}
 		}
 		r->status = status;
 	}
