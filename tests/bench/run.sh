@@ -3,6 +3,8 @@
 # For each case: req/s, p50, p99, non-2xx, and worker RSS before/after; the
 # ceiling (tests/bench/ceiling.c: transport + the same SQL round trips, nothing
 # else) is measured right after the case and the ratio printed.
+# Then the login flood: GET /store/customers/me alone, and again while 16 connections flood
+# POST /store/auth/token with unknown emails and wrong passwords.
 # Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (16), WORKERS (default: CPUs), BIN.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -16,6 +18,12 @@ command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)"; 
 
 export VAR="${BENCH_VAR:-$ROOT/var/bench}"
 mkdir -p "$VAR"
+# The password pool's capacity stays as shipped (PASSWORD_CONN = 4 x PASSWORD_WORKERS); the
+# per-address limits are lifted, so wrk's one address acts like a flood from many addresses
+# (the worst case for the rest of the API: the password pool is kept busy all the time).
+export PASSWORD_RATE=100000r/s PASSWORD_BURST=100000 PASSWORD_CONN_PER_IP=100000
+export PASSWORD_WORKERS="${PASSWORD_WORKERS:-1}"
+PW_CONNS=$((PASSWORD_WORKERS * 4))
 export PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 CPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 B="http://127.0.0.1:$PORT"
@@ -55,15 +63,15 @@ worker_rss() { # total and max RSS (KiB) of the medusa-c workers
 wait_idle() { # requests still queued when wrk stops (scrypt cases) finish before RSS is read
 	# (the worker answering /status is busy with that request itself)
 	for _ in $(seq 100); do
-		curl -sf "$B/status?json" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if sum(w["state"]!="idle" for w in d["workers"]) <= 1 else 1)' && return
+		curl -sf "$B/status?json" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if sum(w["state"]!="idle" for w in d["workers"]+d.get("password_workers",[])) <= 1 else 1)' && return
 		sleep 0.1
 	done
 }
 
-# wrk_case URL SCRIPT -> "rps p50 p99 non2xx"
+# wrk_case URL SCRIPT [CONNECTIONS] -> "rps p50 p99 non2xx"
 wrk_case() {
 	local out
-	out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$2" "$1" 2>&1)
+	out=$(wrk -t2 -c"${3:-$CONNS}" -d"${SECS}s" --latency -s "$2" "$1" 2>&1)
 	local rps p50 p99 bad
 	rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
 	p50=$(echo "$out" | awk '$1=="50%" {print $2}')
@@ -72,13 +80,14 @@ wrk_case() {
 	echo "$rps ${p50:-?} ${p99:-?} ${bad:-0}"
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 printf '\nmachine: %s, %s cores, %s; workers=%s, wrk -t2 -c%s -d%ss\n' "$(uname -m)" "$(nproc)" \
 	"$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" "$WORKERS" "$CONNS" "$SECS"
 printf '%-34s %10s %9s %9s %7s %12s %12s %10s %9s %7s\n' case "req/s" p50 p99 non2xx "rss before" "rss after" ceiling "ceil p99" ratio
-row() { # name url script ceiling-url
+row() { # name url script ceiling-url [connections]
 	local before after r c ratio
 	before=$(worker_rss)
-	r=($(wrk_case "$2" "$3"))
+	r=($(wrk_case "$2" "$3" "${5:-}"))
 	wait_idle
 	after=$(worker_rss)
 	if [ -n "$4" ]; then
@@ -98,8 +107,32 @@ wrk -t2 -c"$CONNS" -d3s -s "$BENCH_DIR/post_me_small.lua" "$CB" >/dev/null 2>&1 
 row "POST /store/customers/me small" "$B" "$BENCH_DIR/post_me_small.lua" "$CB"
 row "POST /store/customers/me metadata" "$B" "$BENCH_DIR/post_me_metadata.lua" "$CB"
 row "POST /store/customers/me billing" "$B" "$BENCH_DIR/post_me_billing.lua" "$CB"
-row "POST /store/auth/token (scrypt)" "$B" "$BENCH_DIR/auth_token.lua" ""
-row "POST /store/customers (scrypt)" "$B" "$BENCH_DIR/register.lua" ""
+# scrypt routes: the password pool's throughput, with as many connections as its capacity
+# (more would be answered 429 at once)
+row "POST /store/auth/token (scrypt) c$PW_CONNS" "$B" "$BENCH_DIR/auth_token.lua" "" "$PW_CONNS"
+row "POST /store/customers (scrypt) c$PW_CONNS" "$B" "$BENCH_DIR/register.lua" "" "$PW_CONNS"
 f=($(wrk_case "$CB/fixed" "$BENCH_DIR/fixed.lua"))
 printf '%-34s %10s %9s %9s\n' "ceiling: fixed JSON, no database" "${f[0]}" "${f[1]}" "${f[2]}"
+
+# the login flood: GET /me alone, then GET /me while 16 connections flood logins
+printf '\nlogin flood: 16 connections POST /store/auth/token (unknown emails, wrong passwords); '
+printf '%s password worker(s), capacity %s\n' "$PASSWORD_WORKERS" "$PW_CONNS"
+alone=($(wrk_case "$B" "$BENCH_DIR/get_me.lua"))
+wrk -t2 -c16 -d"$((SECS + 2))s" --latency -s "$BENCH_DIR/flood_login.lua" "$B" >"$VAR/flood.out" 2>&1 &
+FLOOD_PID=$!
+sleep 1
+loaded=($(wrk_case "$B" "$BENCH_DIR/get_me.lua"))
+wait "$FLOOD_PID" || true
+fl_rps=$(awk '/^Requests\/sec/ {print $2}' "$VAR/flood.out")
+fl_p50=$(awk '$1=="50%" {print $2}' "$VAR/flood.out")
+fl_p99=$(awk '$1=="99%" {print $2}' "$VAR/flood.out")
+fl_counts=$(awk '/^FLOOD/ {print $2, $3, $4}' "$VAR/flood.out")
+share=$(python3 -c "print('%.0f%%' % (100*float('${loaded[0]}')/float('${alone[0]}')))")
+printf '%-44s %10s %9s %9s %7s\n' case "req/s" p50 p99 non2xx
+printf '%-44s %10s %9s %9s %7s\n' "GET /store/customers/me alone" "${alone[0]}" "${alone[1]}" "${alone[2]}" "${alone[3]}"
+printf '%-44s %10s %9s %9s %7s  (%s of alone)\n' "GET /store/customers/me during the flood" "${loaded[0]}" \
+	"${loaded[1]}" "${loaded[2]}" "${loaded[3]}" "$share"
+printf '%-44s %10s %9s %9s  %s (latency of all flood answers)\n' "flood POST /store/auth/token" "${fl_rps:-?}" \
+	"${fl_p50:-?}" "${fl_p99:-?}" "${fl_counts:-?}"
+echo "load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "rss = max KiB per worker / number of workers; scrypt cost N=2^$(BIN="$BIN" "$BIN" --check-config 2>/dev/null | awk -F= '/SCRYPT_LOGN/ {print $2}' || echo 15)"

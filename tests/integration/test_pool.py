@@ -451,6 +451,8 @@ def test_sigterm():
         env = dict(os.environ)
         env.update({
             "LISTEN": "unix:" + sock,
+            # the copied nginx.conf sends registrations to the password pool's socket
+            "PASSWORD_LISTEN": "unix:" + os.path.join(tmp, "medusa-c-password.sock"),
             "WORKERS": "1",
             "DATABASE_URL": "mysql://root@localhost/medusa?socket=%s/mysqld.sock" % VAR,
             "JWT_SECRET": common.JWT_SECRET,
