@@ -1,6 +1,6 @@
 /*
  * throttle_store: the per-account login failure counter (table
- * login_throttle, migration 006). Single statements, no transaction: a
+ * login_throttle, migration 009). Single statements, no transaction: a
  * failure is one atomic upsert, so concurrent failures on any pool all count.
  */
 #ifndef THROTTLE_STORE_H

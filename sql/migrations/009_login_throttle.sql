@@ -1,4 +1,4 @@
--- 006_login_throttle: failed logins per account, so the per-account limit (LOGIN_MAX_FAILURES
+-- 009_login_throttle: failed logins per account, so the per-account limit (LOGIN_MAX_FAILURES
 -- in LOGIN_FAILURE_WINDOW seconds, README "Password work") holds across every worker, pool and
 -- node that shares the database. It is read before any scrypt work.
 --
