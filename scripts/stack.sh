@@ -59,7 +59,9 @@ PASSWORD_CONN_PER_IP=${PASSWORD_CONN_PER_IP:-2}
 for v in PASSWORD_BURST PASSWORD_CONN PASSWORD_CONN_PER_IP; do
     [[ ${!v} =~ ^[0-9]{1,6}$ ]] || die "$v '${!v}' must be a number"
 done
-[ "$PASSWORD_CONN" -ge 1 ] && [ "$PASSWORD_CONN_PER_IP" -ge 1 ] || die "PASSWORD_CONN and PASSWORD_CONN_PER_IP must be at least 1"
+for v in PASSWORD_CONN PASSWORD_CONN_PER_IP; do
+    [ "${!v}" -ge 1 ] && [ "${!v}" -le 65535 ] || die "$v '${!v}' must be 1..65535 (nginx limit_conn)"
+done
 
 LOG=$VAR/log
 DB_NAME=medusa
