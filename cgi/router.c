@@ -6,6 +6,7 @@
  */
 #include "cgi/router.h"
 
+#include "cgi/idempotency.h"
 #include "cgi/pool.h"
 
 #include <string.h>
@@ -163,7 +164,11 @@ void router_dispatch(struct req *r)
 	}
 	if (rt->json_body && (e = body_parse(r)) != API_OK)
 		goto done;
-	e = rt->fn(r);
+	/* every POST and DELETE changes state: one transaction with its Idempotency-Key answer */
+	if (strcmp(rt->method, "POST") == 0 || strcmp(rt->method, "DELETE") == 0)
+		e = idempotency_run(r, rt);
+	else
+		e = rt->fn(r);
 done:
 	if (e != API_OK)
 		r->err = e;

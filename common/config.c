@@ -57,6 +57,9 @@ static const struct opt opts[] = {
 	  "failed logins per account and window before 429 (0 = no limit)" },
 	{ "LOGIN_FAILURE_WINDOW", OPT_LONG, O(login_failure_window), "900", 1, 86400, 0,
 	  "seconds of the per-account failure window" },
+	{ "FAULT_INJECT", OPT_STR, O(fault_inject), "", 0, 64, 0,
+	  "test stacks only (needs MEDUSA_C_TEST_FAULTS=1): drop-after-commit:N, drop-before-commit:N or "
+	  "lose-outcome:N cuts the database connection at every Nth request COMMIT of a worker" },
 };
 #undef O
 
@@ -166,6 +169,39 @@ static int parse_db_url(struct config *c, char *err, size_t errsz)
 	return 0;
 }
 
+/* FAULT_INJECT: a test switch that breaks database connections on purpose; refused elsewhere. */
+static int parse_fault(struct config *c, char *err, size_t errsz)
+{
+	static const struct {
+		const char *name;
+		enum fault_mode mode;
+	} modes[] = {
+		{ "drop-after-commit:", FAULT_DROP_AFTER_COMMIT },
+		{ "drop-before-commit:", FAULT_DROP_BEFORE_COMMIT },
+		{ "lose-outcome:", FAULT_LOSE_OUTCOME },
+	};
+	c->fault_mode = FAULT_NONE;
+	if (!c->fault_inject || !*c->fault_inject)
+		return 0;
+	const char *t = getenv("MEDUSA_C_TEST_FAULTS");
+	if (!t || strcmp(t, "1") != 0) {
+		snprintf(err, errsz, "FAULT_INJECT: drops database connections on purpose, for test stacks only; "
+				     "refused unless MEDUSA_C_TEST_FAULTS=1\n");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		size_t n = strlen(modes[i].name);
+		if (strncmp(c->fault_inject, modes[i].name, n) == 0 && parse_long(c->fault_inject + n, &c->fault_every) == 0 &&
+		    c->fault_every >= 1 && c->fault_every <= 1000000) {
+			c->fault_mode = modes[i].mode;
+			return 0;
+		}
+	}
+	snprintf(err, errsz, "FAULT_INJECT: \"%s\" is not drop-after-commit:N, drop-before-commit:N or lose-outcome:N "
+			     "(N in 1..1000000)\n", c->fault_inject);
+	return -1;
+}
+
 int config_load(struct config *cfg, char *err, size_t errsz)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -209,6 +245,8 @@ int config_load(struct config *cfg, char *err, size_t errsz)
 			used = errsz - 1;
 	}
 	if (!bad && parse_db_url(cfg, err + used, errsz - used))
+		bad = 1;
+	if (!bad && parse_fault(cfg, err + used, errsz - used))
 		bad = 1;
 	if (!bad && cfg->workers == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -35,6 +35,16 @@ struct config {
 	long password_concurrency;          /* PASSWORD_CONCURRENCY: main-pool workers hashing at once */
 	long login_max_failures;            /* LOGIN_MAX_FAILURES per account and window, 0 = no limit */
 	long login_failure_window;          /* LOGIN_FAILURE_WINDOW seconds */
+	char *fault_inject;                 /* FAULT_INJECT (test stacks only): "mode:N" */
+	long fault_mode, fault_every;       /* parsed FAULT_INJECT: enum fault_mode, every Nth commit */
+};
+
+/* FAULT_INJECT modes: what happens to every Nth request COMMIT of a worker (sql/db.c). */
+enum fault_mode {
+	FAULT_NONE,
+	FAULT_DROP_AFTER_COMMIT,   /* drop-after-commit: connection cut after COMMIT is sent */
+	FAULT_DROP_BEFORE_COMMIT,  /* drop-before-commit: cut before COMMIT is sent */
+	FAULT_LOSE_OUTCOME,        /* lose-outcome: as drop-after-commit, and the worker cannot find out */
 };
 
 /*

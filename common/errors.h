@@ -22,6 +22,10 @@
 	X(E_TOO_MANY,        429, "too_many_requests", NULL, "Too many requests, retry later", 0) \
 	X(E_DATABASE,        500, "database_error", "api_error", "A database error occurred", 0) \
 	X(E_DB_UNAVAILABLE,  503, "database_error", "api_error", "The database is unavailable, retry later", 0) \
+	X(E_OUTCOME_UNKNOWN, 500, "database_error", "api_error", \
+	  "The database connection was lost while this request was being committed, so it may or may not have " \
+	  "been applied. Send it again with the same Idempotency-Key to get its outcome; without one, check " \
+	  "before sending it again.", 0) \
 	X(E_UNKNOWN,         500, "unknown_error", "unknown_error", "An unknown error occurred.", 0)
 
 enum api_err {

@@ -64,6 +64,7 @@ void req_begin(struct req *r, char **envp, FCGX_Stream *in, FCGX_Stream *out)
 	r->err = API_OK;
 	r->errmsg = NULL;
 	r->retry_after_s = 0;
+	r->rendered = 0;
 	r->body_type = "application/json; charset=utf-8";
 	buf_reset(r->out);
 	buf_reset(r->headers);

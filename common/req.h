@@ -66,6 +66,7 @@ struct req {
 	int status;               /* success status a handler may change (204...) */
 	enum api_err err;         /* error answered, API_OK on success */
 	char *errmsg;             /* message overriding the table's default */
+	int rendered;             /* respond_render() wrote the error into status, out and headers */
 	const char *body_type;    /* Content-Type of a success body */
 	struct buf *out;          /* body, worker-owned, reset per request */
 	struct buf *headers;      /* extra header lines, each ending in \r\n */

@@ -113,45 +113,50 @@ static void add_cors(struct req *r, struct buf *h)
 	buf_adds(h, "Access-Control-Allow-Credentials: true\r\n");
 }
 
+void respond_render(struct req *r)
+{
+	if (r->err == API_OK || r->rendered)
+		return;
+	const struct api_error_info *e = api_error_info(r->err);
+	buf_reset(r->out);
+	if (e->plain) {
+		r->body_type = "text/plain; charset=utf-8";
+		buf_adds(r->out, "Unauthorized");
+	} else {
+		r->body_type = "application/json; charset=utf-8";
+		const char *msg = r->errmsg ? r->errmsg : e->message;
+		buf_addc(r->out, '{');
+		if (e->code) {
+			buf_adds(r->out, "\"code\":");
+			json_w_strz(r->out, e->code);
+			buf_addc(r->out, ',');
+		}
+		buf_adds(r->out, "\"type\":");
+		json_w_strz(r->out, e->type);
+		buf_adds(r->out, ",\"message\":");
+		json_w_strz(r->out, msg);
+		buf_addc(r->out, '}');
+		if (r->err == E_DB_UNAVAILABLE)
+			respond_header(r, "Retry-After", "2");
+		if (r->err == E_TOO_MANY) {
+			char ra[24];
+			snprintf(ra, sizeof(ra), "%ld", r->retry_after_s > 0 ? r->retry_after_s : 1);
+			respond_header(r, "Retry-After", ra);
+		}
+	}
+	r->status = e->status;
+	r->rendered = 1;
+}
+
 void respond_send(struct req *r)
 {
 	/* worker-local and single-threaded: the header buffer is reused, never freed */
 	static struct buf head = BUF_INIT;
 	buf_reset(&head);
+	respond_render(r);
 	int status = r->status;
 	const char *ctype = r->body_type;
 
-	if (r->err != API_OK) {
-		const struct api_error_info *e = api_error_info(r->err);
-		status = e->status;
-		buf_reset(r->out);
-		if (e->plain) {
-			ctype = "text/plain; charset=utf-8";
-			buf_adds(r->out, "Unauthorized");
-		} else {
-			ctype = "application/json; charset=utf-8";
-			const char *msg = r->errmsg ? r->errmsg : e->message;
-			buf_addc(r->out, '{');
-			if (e->code) {
-				buf_adds(r->out, "\"code\":");
-				json_w_strz(r->out, e->code);
-				buf_addc(r->out, ',');
-			}
-			buf_adds(r->out, "\"type\":");
-			json_w_strz(r->out, e->type);
-			buf_adds(r->out, ",\"message\":");
-			json_w_strz(r->out, msg);
-			buf_addc(r->out, '}');
-			if (r->err == E_DB_UNAVAILABLE)
-				respond_header(r, "Retry-After", "2");
-			if (r->err == E_TOO_MANY) {
-				char ra[24];
-				snprintf(ra, sizeof(ra), "%ld", r->retry_after_s > 0 ? r->retry_after_s : 1);
-				respond_header(r, "Retry-After", ra);
-			}
-		}
-		r->status = status;
-	}
 	buf_addf(&head, "Status: %d %s\r\n", status, http_reason(status));
 	add_cors(r, &head);
 	if (status != 204 || r->out->len) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <openssl/rand.h>
@@ -100,6 +101,8 @@ static enum db_rc classify(struct db *db, unsigned e, const char *msg)
 	}
 	if (is_gone(e)) {
 		log_error("database connection lost: %u %s", e, msg ? msg : "");
+		if (db->req_tx && db->in_tx)
+			db->req_tx_lost = 1; /* the server rolls the transaction back */
 		drop_connection(db);
 		return DB_GONE;
 	}
@@ -300,9 +303,26 @@ static enum db_rc exec_once(struct db *db, struct arena *a, const char *sql, con
 	return DB_OK;
 }
 
+static enum db_rc db_begin(struct db *db);
+
+/* Our statements are literals that start with their verb: the writes open the request transaction. */
+static int is_write(const char *sql)
+{
+	return sql[0] == 'I' || sql[0] == 'U' || sql[0] == 'D' || sql[0] == 'R';
+}
+
 enum db_rc db_exec(struct db *db, struct arena *a, const char *sql, const struct db_param *p, unsigned np,
 		   struct db_rows *rows, unsigned long long *affected)
 {
+	if (db->req_tx) {
+		if (db->req_tx_lost)
+			return DB_GONE;
+		if (!db->in_tx && is_write(sql)) {
+			enum db_rc brc = db_begin(db);
+			if (brc != DB_OK)
+				return brc;
+		}
+	}
 	int first = db->stmts_this_req == 0 && !db->in_tx;
 	enum db_rc rc = exec_once(db, a, sql, p, np, rows, affected);
 	/*
@@ -322,6 +342,8 @@ enum db_rc db_exec(struct db *db, struct arena *a, const char *sql, const struct
 		retry_pause(attempt);
 		rc = exec_once(db, a, sql, p, np, rows, affected);
 	}
+	if (rc == DB_RETRY && db->req_tx && db->in_tx)
+		db->req_tx_conflict = 1;
 	return rc;
 }
 
@@ -359,8 +381,7 @@ void db_rollback(struct db *db)
 	db->in_tx = 0;
 }
 
-/* 1 when a transaction that lost a conflict on attempt (0-based) may run again (after the pause). */
-static int retry_again(struct db *db, int attempt)
+int db_retry_again(struct db *db, int attempt)
 {
 	/*
 	 * A budget in time as well as in attempts: 64 concurrent merges of one customer through
@@ -376,8 +397,37 @@ static int retry_again(struct db *db, int attempt)
 	return 1;
 }
 
+/*
+ * db_transaction inside the request transaction: the work's writes join it. A failure of the
+ * work undoes only the work (a savepoint, or the whole transaction when the work opened it), so
+ * the request answers what it would have answered on its own; a conflict or a lost connection
+ * is left to the caller of db_request_tx_commit, which runs the whole request again.
+ */
+static enum db_rc joined(struct db *db, db_work_fn work, void *ctx)
+{
+	if (db->req_tx_lost)
+		return DB_GONE;
+	int fresh = !db->in_tx;
+	enum db_rc rc = fresh ? db_begin(db) : simple(db, "SAVEPOINT w");
+	if (rc == DB_OK)
+		rc = work(db, ctx);
+	if (rc == DB_OK || rc == DB_GONE || !db->in_tx)
+		return rc;
+	if (rc == DB_RETRY) {
+		db->req_tx_conflict = 1;
+		return rc;
+	}
+	if (fresh)
+		db_rollback(db);
+	else if (simple(db, "ROLLBACK TO SAVEPOINT w") != DB_OK)
+		db->req_tx_conflict = 1; /* cannot undo the part: never commit the rest */
+	return rc;
+}
+
 enum db_rc db_transaction(struct db *db, db_work_fn work, void *ctx)
 {
+	if (db->req_tx)
+		return joined(db, work, ctx);
 	for (int attempt = 0;; attempt++) {
 		enum db_rc rc = db_begin(db);
 		if (rc != DB_OK)
@@ -388,7 +438,7 @@ enum db_rc db_transaction(struct db *db, db_work_fn work, void *ctx)
 		if (rc == DB_OK)
 			return DB_OK;
 		db_rollback(db);
-		if (rc != DB_RETRY || !retry_again(db, attempt))
+		if (rc != DB_RETRY || !db_retry_again(db, attempt))
 			return rc;
 	}
 }
@@ -403,4 +453,125 @@ static void retry_pause(int attempt)
 	long us = 1000 + (long)r * max_us / 255;
 	struct timespec ts = { 0, us * 1000 };
 	nanosleep(&ts, NULL);
+}
+
+/* The request transaction (db.h). */
+
+static const char SQL_MARK[] = "UPDATE tx_marker SET txid = ?, updated_at = UTC_TIMESTAMP(3) WHERE worker = ?";
+static const char SQL_MARK_NEW[] = "INSERT INTO tx_marker (worker, txid, updated_at) VALUES (?, ?, UTC_TIMESTAMP(3))";
+/* Locking: waits for a transaction still holding the row (its COMMIT not yet done) to end. */
+static const char SQL_MARK_READ[] =
+	"SET STATEMENT innodb_lock_wait_timeout = 5 FOR SELECT txid FROM tx_marker WHERE worker = ? FOR UPDATE";
+
+void db_request_tx_begin(struct db *db)
+{
+	db->req_tx = 1;
+	db->req_tx_lost = 0;
+	db->req_tx_conflict = 0;
+}
+
+int db_request_tx_conflict(const struct db *db)
+{
+	return db->req_tx_conflict;
+}
+
+void db_request_tx_abort(struct db *db)
+{
+	db_rollback(db);
+	db->req_tx = db->req_tx_lost = db->req_tx_conflict = 0;
+}
+
+/* This worker's marker: a number new to the worker, in the transaction about to commit. */
+static enum db_rc write_marker(struct db *db, struct arena *a)
+{
+	if (!db->worker_id[0]) {
+		unsigned char rnd[16];
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return DB_ERROR;
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			snprintf(db->worker_id + 2 * i, 3, "%02x", rnd[i]);
+	}
+	db->txid++;
+	struct db_param p[2] = { db_int((long long)db->txid), db_str(db->worker_id) };
+	unsigned long long n = 0;
+	enum db_rc rc = db_exec(db, a, SQL_MARK, p, 2, NULL, &n);
+	if (rc == DB_OK && n == 0) {
+		struct db_param q[2] = { db_str(db->worker_id), db_int((long long)db->txid) };
+		rc = db_exec(db, a, SQL_MARK_NEW, q, 2, NULL, NULL);
+	}
+	return rc;
+}
+
+/*
+ * COMMIT, or (FAULT_INJECT, test stacks only) a COMMIT whose connection is cut on purpose: after
+ * the statement is sent and before its answer is read (the server commits), or before it is
+ * sent (the server rolls back).
+ */
+static enum db_rc commit_request(struct db *db)
+{
+	const struct config *c = db->cfg;
+	db->commits++;
+	if (c && c->fault_mode != FAULT_NONE && c->fault_every > 0 && db->commits % (unsigned long long)c->fault_every == 0) {
+		MYSQL *m = db->conn;
+		if (c->fault_mode != FAULT_DROP_BEFORE_COMMIT && mysql_send_query(m, "COMMIT", 6))
+			return classify(db, mysql_errno(m), mysql_error(m));
+		log_warn("FAULT_INJECT: cutting the database connection %s COMMIT",
+			 c->fault_mode == FAULT_DROP_BEFORE_COMMIT ? "before" : "after sending");
+		shutdown(mysql_get_socket(m), SHUT_RDWR);
+		if (c->fault_mode == FAULT_DROP_BEFORE_COMMIT)
+			return simple(db, "COMMIT");
+		if (mysql_read_query_result(m))
+			return classify(db, mysql_errno(m), mysql_error(m));
+		return DB_OK;
+	}
+	return simple(db, "COMMIT");
+}
+
+/* After a COMMIT whose answer was lost: was it applied? Reads the marker on a new connection. */
+static enum db_rc find_out(struct db *db, struct arena *a)
+{
+	if (db->cfg && db->cfg->fault_mode == FAULT_LOSE_OUTCOME) {
+		log_warn("FAULT_INJECT: acting as if the database could not be reached again");
+		return DB_UNKNOWN;
+	}
+	/* a reconnect pause left from an earlier outage must not stop this one attempt; the lost
+	 * transaction must not stop this read */
+	db->retry_at_us = 0;
+	db->req_tx = db->req_tx_lost = 0;
+	if (db_ensure(db) != DB_OK)
+		return DB_UNKNOWN;
+	struct db_param p[1] = { db_str(db->worker_id) };
+	struct db_rows r;
+	enum db_rc rc = db_exec(db, a, SQL_MARK_READ, p, 1, &r, NULL);
+	if (rc != DB_OK) {
+		log_error("cannot find out whether the last commit was applied");
+		return DB_UNKNOWN;
+	}
+	char want[24];
+	snprintf(want, sizeof(want), "%llu", db->txid);
+	int applied = r.nrows == 1 && db_cell(&r, 0, 0) && strcmp(db_cell(&r, 0, 0), want) == 0;
+	log_warn("a commit lost its connection; its marker says it was %s", applied ? "applied" : "not applied");
+	return applied ? DB_OK : DB_GONE;
+}
+
+enum db_rc db_request_tx_commit(struct db *db, struct arena *a)
+{
+	enum db_rc rc = DB_OK;
+	if (db->req_tx_lost || db->req_tx_conflict) {
+		rc = db->req_tx_lost ? DB_GONE : DB_RETRY;
+		goto out;
+	}
+	if (!db->in_tx)
+		goto out; /* nothing was written */
+	if ((rc = write_marker(db, a)) != DB_OK)
+		goto out;
+	rc = commit_request(db);
+	db->in_tx = 0;
+	if (rc == DB_GONE)
+		rc = find_out(db, a);
+out:
+	if (rc != DB_OK)
+		db_rollback(db);
+	db->req_tx = db->req_tx_lost = db->req_tx_conflict = 0;
+	return rc;
 }

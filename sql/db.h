@@ -24,6 +24,7 @@ enum db_rc {
 	DB_GONE,        /* the server is unreachable: answer 503 */
 	DB_ERROR,       /* anything else (logged) */
 	DB_ABORT,       /* db_transaction: the work chose to roll back; its context says why */
+	DB_UNKNOWN,     /* the connection died during COMMIT and the outcome could not be found out */
 };
 
 enum db_ptype { DP_NULL, DP_STR, DP_INT };
@@ -58,6 +59,13 @@ struct db {
 	long long req_start_us;          /* set by db_request_start: the retry budget counts from it */
 	char dup_key[128];
 	unsigned last_errno;
+	/* the request transaction (db_request_tx_begin): every write of one request, one COMMIT */
+	int req_tx;                      /* writes of this request join the request transaction */
+	int req_tx_lost;                 /* its connection died before COMMIT: nothing was applied */
+	int req_tx_conflict;             /* it lost a conflict (deadlock, certification): run it again */
+	char worker_id[33];              /* this process's tx_marker row, made at the first commit */
+	unsigned long long txid;         /* the last marker this worker wrote */
+	unsigned long long commits;      /* request transactions committed (fault injection counts them) */
 };
 
 /* Text parameter (NULL s gives SQL NULL). */
@@ -92,6 +100,34 @@ void db_rollback(struct db *db);
 #define DB_RETRY_BUDGET_US 2000000LL
 typedef enum db_rc (*db_work_fn)(struct db *db, void *ctx);
 enum db_rc db_transaction(struct db *db, db_work_fn work, void *ctx);
+/* 1 when a transaction that lost a conflict on attempt (0-based) may run again (after a pause). */
+int db_retry_again(struct db *db, int attempt);
+
+/*
+ * The request transaction: every write of one HTTP request (and the Idempotency-Key row of its
+ * answer) commits together, once, so an answer never follows half a request, and a 503 means
+ * nothing was applied. After db_request_tx_begin, the first write statement (INSERT, UPDATE,
+ * DELETE, REPLACE) or db_transaction opens one transaction; reads before it run on their own.
+ * db_transaction inside it runs its work under a savepoint (or as the first part of the
+ * transaction) and does not commit; a conflict is not retried there but flagged
+ * (db_request_tx_conflict): the caller runs the whole request again. A connection lost inside
+ * it fails every later statement of the request (DB_GONE), so nothing half-done is committed
+ * on a new connection.
+ */
+void db_request_tx_begin(struct db *db);
+/* 1 when a statement of the request transaction lost a conflict (the caller must roll back). */
+int db_request_tx_conflict(const struct db *db);
+/*
+ * Ends the request transaction with COMMIT (nothing to do when nothing was written). Before the
+ * COMMIT it writes this worker's marker (table tx_marker, a number new to the worker). When the
+ * connection dies with COMMIT sent, it reconnects and reads the marker, waiting for the old
+ * transaction to end: DB_OK (applied), DB_GONE (nothing applied), DB_UNKNOWN (no way to tell).
+ * DB_RETRY: a conflict, nothing applied (run the request again).
+ */
+enum db_rc db_request_tx_commit(struct db *db, struct arena *a);
+/* Ends the request transaction with ROLLBACK (errors only logged). */
+void db_request_tx_abort(struct db *db);
+
 /* Cell (row, col) of a result, or NULL. */
 static inline char *db_cell(const struct db_rows *r, size_t row, unsigned col)
 {
