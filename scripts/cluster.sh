@@ -10,6 +10,8 @@
 #   scripts/cluster.sh start-node N   restart node N into the running cluster, wait until Synced
 #   scripts/cluster.sh wait-synced N  wait until node N is Synced and sees the whole cluster
 #   scripts/cluster.sh sql N ARGS...  the mariadb client on node N's socket (database medusa)
+#   scripts/cluster.sh restart-pool A|B  stop that pool and start it again with the current
+#                                     environment (the tests start one with FAULT_INJECT)
 #   scripts/cluster.sh reset          stop, then delete $VAR/cluster
 #
 # Environment:
@@ -24,8 +26,9 @@
 #              BASE+6+N-1 for IST, BASE+9+N-1 for SST
 #   DB_SYNC_WAIT   passed to both pools (default 1: read-your-writes across nodes; 0 only to
 #              measure what that costs)
-#   NEXT_UPSTREAM  the balancer's fastcgi_next_upstream (default "error timeout http_503
-#              non_idempotent"; docs/CLUSTER.md compares it with the alternatives)
+#   NEXT_UPSTREAM  the balancer's fastcgi_next_upstream (default "error timeout"; a 503 is
+#              resent to the other pool by an error_page, whatever the method: docs/CLUSTER.md
+#              "The balancer" says why and compares the alternatives)
 #   MARIADBD_OPTS  extra options for every node, word-split (as scripts/stack.sh)
 #   JWT_SECRET, COOKIE_SECRET  from the environment, else generated once into
 #              $VAR/cluster/secrets.env (mode 600); both pools get the same values
@@ -47,7 +50,7 @@ VAR=$(abspath "${VAR:-$ROOT/var}")
 VAR=${VAR%/}
 BIN=$(abspath "${BIN:-$ROOT/build/medusa-c}")
 WORKERS=${WORKERS:-2}
-NEXT_UPSTREAM=${NEXT_UPSTREAM:-error timeout http_503 non_idempotent}
+NEXT_UPSTREAM=${NEXT_UPSTREAM:-error timeout}
 # DB_SYNC_WAIT of both pools: 1 unless set (0 only to measure what read-your-writes costs).
 SYNC_WAIT=${DB_SYNC_WAIT:-1}
 [[ $SYNC_WAIT =~ ^[0-9]{1,2}$ ]] || die "DB_SYNC_WAIT '$SYNC_WAIT' must be 0..15"
@@ -547,15 +550,33 @@ http {
         location / {
             fastcgi_pass medusa_c_pools;
             fastcgi_keep_conn on;
-            # A pool whose node is down answers 503 at once without touching the database (its
-            # connect failed): the next pool, whose node is up, can serve it. docs/CLUSTER.md
-            # says when non_idempotent (POSTs) is safe.
+            # Resent to the next pool: a request never sent (connect error), a GET or DELETE
+            # after an error or a timeout. Not a POST the pool received and then dropped or let
+            # time out: it may have been applied (nginx resends POSTs only with non_idempotent).
             fastcgi_next_upstream         $NEXT_UPSTREAM;
             fastcgi_next_upstream_tries   2;
             fastcgi_next_upstream_timeout 15s;
             fastcgi_connect_timeout 2s;
             fastcgi_read_timeout    30s;
+            # A 503 from a pool means nothing was applied (API.md section 10: a pool whose node
+            # is down or cut off, a conflict that outlasted the retries), so any method goes to
+            # the other pool once more, through @resend. An unknown outcome is a 500: kept.
+            fastcgi_intercept_errors on;
+            error_page 503 = @resend;
+            error_page 502 504 = @unavailable;
             add_header X-Pool \$medusa_pool always;
+$(fastcgi_params)
+        }
+        location @resend {
+            fastcgi_pass medusa_c_pools;
+            fastcgi_keep_conn on;
+            fastcgi_next_upstream         http_503 non_idempotent;
+            fastcgi_next_upstream_tries   2;
+            fastcgi_next_upstream_timeout 15s;
+            fastcgi_connect_timeout 2s;
+            fastcgi_read_timeout    30s;
+            add_header X-Pool \$medusa_pool always;
+            add_header X-Resent 503 always;
 $(fastcgi_params)
         }
         location @unavailable {
@@ -767,6 +788,13 @@ start-node)
     wait_synced "$2" 3
     ;;
 wait-synced) node_arg "${2:-}"; need_env; wait_synced "$2" "${3:-3}" ;;
+restart-pool)
+    [[ ${2:-} =~ ^[AB]$ ]] || die "pool must be A or B"
+    need_env
+    load_secrets
+    stop_pool "$2"
+    if [ "$2" = A ]; then start_pool A 1; else start_pool B 2; fi
+    ;;
 sql)
     node_arg "${2:-}"
     need_env
@@ -780,7 +808,7 @@ reset)
     rm -rf "$C"
     ;;
 *)
-    echo "usage: scripts/cluster.sh start|stop|status|kill-node N|start-node N|wait-synced N|sql N ...|reset" >&2
+    echo "usage: scripts/cluster.sh start|stop|status|kill-node N|start-node N|wait-synced N|sql N ...|restart-pool A|B|reset" >&2
     echo "       (env: VAR BIN WORKERS PORT CLUSTER_PORT_BASE)" >&2
     exit 2
     ;;
