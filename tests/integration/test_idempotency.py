@@ -182,7 +182,8 @@ def test_fault_switch_refused():
 
 
 def fault_pool(mode):
-    return OwnPool(WORKERS=1, FAULT_INJECT=mode + ":1", MEDUSA_C_TEST_FAULTS=1, PASSWORD_SCRYPT_LOGN=12)
+    return OwnPool(WORKERS=1, FAULT_INJECT=mode + ":1", MEDUSA_C_TEST_FAULTS=1, PASSWORD_SCRYPT_LOGN=12,
+                   PASSWORD_LISTEN="unix:{tmp}/medusa-c-password.sock")
 
 
 def pool_log(p):

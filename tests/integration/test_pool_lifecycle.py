@@ -50,7 +50,9 @@ class OwnPool:
         env.update({"LISTEN": "unix:" + self.sock,
                     "DATABASE_URL": "mysql://root@localhost/medusa?socket=%s/mysqld.sock" % VAR,
                     "JWT_SECRET": common.JWT_SECRET, "COOKIE_SECRET": common.COOKIE_SECRET})
-        env.update({k: str(v) for k, v in settings.items()})
+        # "{tmp}" in a setting: this pool's directory (PASSWORD_LISTEN="unix:{tmp}/medusa-c-password.sock"
+        # for the password socket the copied nginx.conf names)
+        env.update({k: str(v).replace("{tmp}", self.tmp) for k, v in settings.items()})
         self.log = os.path.join(self.tmp, "pool.log")
         self.pool = subprocess.Popen([BIN], env=env, stdin=subprocess.DEVNULL, stdout=open(self.log, "ab"),
                                      stderr=subprocess.STDOUT, start_new_session=True)
