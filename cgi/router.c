@@ -60,6 +60,11 @@ static const struct route routes[] = {
 	{ "GET", "/store/auth", auth_session_get, AUTH_REQUIRED, 0 },
 	{ "DELETE", "/store/auth", auth_session_delete, AUTH_NONE, 0 },
 	{ "GET", "/store/auth/:email", auth_email_exists, AUTH_NONE, 0 },
+	{ "GET", "/store/products", products_list, AUTH_NONE, 0 },
+	{ "POST", "/store/products/search", products_search, AUTH_NONE, 0 },
+	{ "GET", "/store/products/:id", products_get, AUTH_NONE, 0 },
+	{ "GET", "/store/variants", variants_list, AUTH_NONE, 0 },
+	{ "GET", "/store/variants/:id", variants_get, AUTH_NONE, 0 },
 };
 
 /*

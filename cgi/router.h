@@ -56,6 +56,12 @@ enum api_err addresses_delete(struct req *r);
 /* cgi/orders.c */
 enum api_err orders_list(struct req *r);
 enum api_err payment_methods_list(struct req *r);
+/* cgi/products.c, cgi/variants.c: r->params[0] is the product / variant id */
+enum api_err products_list(struct req *r);
+enum api_err products_get(struct req *r);
+enum api_err products_search(struct req *r);
+enum api_err variants_list(struct req *r);
+enum api_err variants_get(struct req *r);
 /* The customer's orders as the /store/auth shape lists them (JSON array, arena). */
 enum api_err orders_auth_json(struct req *r, const char *customer_id, char **out);
 

@@ -42,7 +42,7 @@ struct db_rows {
 	char **cells;   /* nrows * ncols, NULL for SQL NULL; arena memory */
 };
 
-#define DB_MAX_STMTS 64
+#define DB_MAX_STMTS 256
 
 struct db {
 	void *conn;                      /* MYSQL * */

@@ -48,6 +48,22 @@ ME=$(curl -sf -X POST "$B/store/customers/me" -H "Authorization: Bearer $TOKEN" 
 	-d '{"billing_address":{"first_name":"B","last_name":"C","address_1":"Via Roma 1","city":"Milano","country_code":"it","postal_code":"20121"}}')
 export BENCH_CUSTOMER=$(echo "$ME" | python3 -c 'import json,sys; print(json.load(sys.stdin)["customer"]["id"])')
 
+# the catalogue: the seed Medusa's answers were recorded with (about 60 KB per product list);
+# its EU region and first product, and the answers the ceiling sends back byte for byte
+SEED="${BENCH_SEED:-$ROOT/../shared/reference/store-seed.json}"
+CATALOGUE=0
+if [ -f "$SEED" ] && DATABASE_URL="mysql://root@localhost/medusa?socket=$VAR/mysqld.sock" \
+	"${BENCH_IMPORT_BIN:-$BIN}" import "$SEED" >"$VAR/import.log" 2>&1; then
+	export BENCH_REGION=$(mariadb -S "$VAR/mysqld.sock" -uroot medusa -N -e "SELECT id FROM region WHERE name = 'EU'")
+	export BENCH_PRODUCT=$(curl -sf "$B/store/products?limit=1&fields=id&expand=" | python3 -c 'import json,sys; print(json.load(sys.stdin)["products"][0]["id"])')
+	curl -sf "$B/store/products?limit=12&region_id=$BENCH_REGION" >"$VAR/ceil-list.json"
+	curl -sf "$B/store/products/$BENCH_PRODUCT?region_id=$BENCH_REGION" >"$VAR/ceil-product.json"
+	export CEIL_LIST_BODY="$VAR/ceil-list.json" CEIL_PRODUCT_BODY="$VAR/ceil-product.json"
+	CATALOGUE=1
+else
+	echo "bench: no catalogue cases (import of $SEED failed, see $VAR/import.log)"
+fi
+
 # the ceiling: same nginx config, another port, another socket
 LISTEN="$VAR/ceiling.sock" DB_SOCKET="$VAR/mysqld.sock" DB_NAME=medusa "$CEIL" >"$VAR/log/ceiling.log" 2>&1 &
 CEIL_PID=$!
@@ -102,6 +118,10 @@ row() { # name url script ceiling-url [connections]
 }
 if [ "${BENCH_ONLY:-}" != flood ]; then
 row "GET /store/customers/me" "$B" "$BENCH_DIR/get_me.lua" "$CB"
+if [ "$CATALOGUE" = 1 ]; then
+	row "GET /store/products?limit=12 (EU)" "$B" "$BENCH_DIR/products_list.lua" "$CB"
+	row "GET /store/products/:id (EU)" "$B" "$BENCH_DIR/product_get.lua" "$CB"
+fi
 # Warm-up of the write path, unmeasured: the first seconds of write load after start-up (InnoDB's
 # first page writes and redo growth) gave whichever case came first a p99 2-3x the later runs'.
 wrk -t2 -c"$CONNS" -d3s -s "$BENCH_DIR/post_me_small.lua" "$B" >/dev/null 2>&1 || true

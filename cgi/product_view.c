@@ -1,0 +1,511 @@
+/*
+ * product_view: the snapshot, scope, price context, answer cache and JSON
+ * writers behind the product and variant routes (header). The snapshot and
+ * the cache are this worker process's own (static: one per process, never
+ * shared, so no locks); both are dropped and rebuilt when an import moves
+ * catalogue_version.
+ *
+ * Key order of product answers, as recorded from Medusa 1.20.11: the
+ * selected columns in entity order, then the loaded relations sorted by
+ * name; with the default select, collection_id follows the collection and
+ * profile_id the profiles (TypeORM hydration); with an explicit fields list
+ * a <relation>_id column is left out when its relation is loaded
+ * (transcripts-store 011, 019, 023; extras 031, 034).
+ */
+#include "cgi/product_view.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgi/router.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/pricing.h"
+#include "common/respond.h"
+
+static struct pc_snapshot *snap;   /* NULL until the first catalogue request */
+
+struct centry {
+	char *key;
+	char *body;
+	size_t len;
+	long long version, expires_ms;
+	unsigned long long used;
+};
+#define PV_CACHE_SLOTS 128
+static struct centry cache[PV_CACHE_SLOTS];
+static size_t cache_bytes;
+static unsigned long long cache_clock;
+
+static void cache_drop(struct centry *e)
+{
+	cache_bytes -= e->len + strlen(e->key);
+	free(e->key);
+	free(e->body);
+	memset(e, 0, sizeof(*e));
+}
+
+static void cache_clear(void)
+{
+	for (size_t i = 0; i < PV_CACHE_SLOTS; i++)
+		if (cache[i].key)
+			cache_drop(&cache[i]);
+}
+
+/* ---- snapshot and scope ---- */
+
+static enum api_err refresh(struct req *r)
+{
+	long long v = 0;
+	enum store_rc rc = product_store_version(&r->w->db, &v);
+	if (rc != STORE_OK)
+		return respond_fail(r, store_fail(rc), NULL);
+	if (snap && snap->version == v)
+		return API_OK;
+	if (snap) {
+		arena_release(&snap->arena);
+		free(snap);
+		snap = NULL;
+	}
+	cache_clear();
+	struct pc_snapshot *s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	arena_init(&s->arena, 1 << 16);
+	rc = product_store_load(&r->w->db, s);
+	if (rc != STORE_OK) {
+		arena_release(&s->arena);
+		free(s);
+		return respond_fail(r, store_fail(rc), NULL);
+	}
+	snap = s;
+	return API_OK;
+}
+
+enum api_err pv_begin(struct req *r, struct pv_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	enum api_err e = refresh(r);
+	if (e)
+		return e;
+	c->s = snap;
+	c->now_ms = req_epoch_ms();
+	c->groups = "";
+	c->key = req_param(r, "HTTP_X_PUBLISHABLE_API_KEY");
+	if (c->key) {
+		const struct pc_key *k = NULL;
+		for (size_t i = 0; i < snap->nkeys && !k; i++)
+			if (strcmp(snap->keys[i].id, c->key) == 0)
+				k = &snap->keys[i];
+		/* API.md section 9: an unknown or revoked key is refused (v2's rule), not silently unscoped */
+		if (!k || k->revoked)
+			return respond_fail(r, E_INVALID_DATA, "Publishable API key %s is not valid", c->key);
+		c->channels = k->channels;
+		c->nchannels = k->nchannels;
+	} else if (snap->default_channel_id) {
+		c->channels = &snap->default_channel_id;
+		c->nchannels = 1;
+	}
+	if (r->customer_id[0]) {
+		enum store_rc rc = product_store_groups(&r->w->db, &r->arena, r->customer_id, &c->groups);
+		if (rc != STORE_OK)
+			return respond_fail(r, store_fail(rc), NULL);
+	}
+	return API_OK;
+}
+
+enum api_err pv_price_context(struct req *r, struct pv_ctx *c, const struct qe_query *q)
+{
+	const char *region_id = qe_string(q, "region_id"), *cur = qe_string(q, "currency_code");
+	c->priced = qe_relation(q, "variants") && qe_relation(q, "variants.prices");
+	if (region_id) {
+		for (size_t i = 0; i < c->s->nregions && !c->region; i++)
+			if (strcmp(c->s->regions[i].id, region_id) == 0)
+				c->region = &c->s->regions[i];
+		if (!c->region)
+			return respond_fail(r, E_NOT_FOUND, "Region with %s was not found", region_id);
+		c->currency = c->region->currency_code;
+	} else if (cur) {
+		c->currency = cur;
+	}
+	return API_OK;
+}
+
+int pv_in_scope(const struct pv_ctx *c, const struct pc_product *p)
+{
+	if (!c->channels)
+		return 1;
+	for (size_t i = 0; i < c->nchannels; i++)
+		for (size_t j = 0; j < p->nchannels; j++)
+			if (strcmp(c->channels[i], p->channel_ids[j]) == 0)
+				return 1;
+	return 0;
+}
+
+/* ---- the answer cache ---- */
+
+static char *cache_key(struct req *r, const struct pv_ctx *c, char tag)
+{
+	return arena_printf(&r->arena, "%c%s?%s|%s|%s", tag, r->nparams ? r->params[0] : "", r->query ? r->query : "",
+			    c->groups, c->key ? c->key : "");
+}
+
+int pv_cache_get(struct req *r, const struct pv_ctx *c, char tag)
+{
+	const char *k = cache_key(r, c, tag);
+	for (size_t i = 0; i < PV_CACHE_SLOTS; i++) {
+		struct centry *e = &cache[i];
+		if (!e->key || strcmp(e->key, k) != 0)
+			continue;
+		if (e->version != c->s->version || c->now_ms >= e->expires_ms) {
+			cache_drop(e);
+			return 0;
+		}
+		e->used = ++cache_clock;
+		buf_add(r->out, e->body, e->len);
+		return 1;
+	}
+	return 0;
+}
+
+/* The next instant a price list starts or ends: answers computed now are valid until then. */
+static long long next_boundary(const struct pc_snapshot *s, long long now)
+{
+	long long next = LLONG_MAX;
+	for (size_t v = 0; v < s->nvariants; v++)
+		for (size_t i = 0; i < s->variants[v].nmas; i++) {
+			const struct pc_list *l = s->variants[v].mas[i].list;
+			if (!l)
+				continue;
+			if (l->starts_ms > now && l->starts_ms < next)
+				next = l->starts_ms;
+			if (l->ends_ms != LLONG_MAX && l->ends_ms >= now && l->ends_ms + 1 < next)
+				next = l->ends_ms + 1;
+		}
+	return next;
+}
+
+void pv_cache_put(struct req *r, const struct pv_ctx *c, char tag)
+{
+	const char *k = cache_key(r, c, tag);
+	size_t need = r->out->len + strlen(k);
+	if (need > PV_CACHE_BYTES / 4)
+		return;
+	struct centry *slot = NULL;
+	for (;;) {
+		struct centry *lru = NULL;
+		slot = NULL;
+		for (size_t i = 0; i < PV_CACHE_SLOTS; i++) {
+			if (!cache[i].key) {
+				if (!slot)
+					slot = &cache[i];
+			} else if (!lru || cache[i].used < lru->used) {
+				lru = &cache[i];
+			}
+		}
+		if (slot && cache_bytes + need <= PV_CACHE_BYTES)
+			break;
+		if (!lru)
+			return;
+		cache_drop(lru);
+	}
+	slot->key = strdup(k);
+	slot->body = malloc(r->out->len ? r->out->len : 1);
+	if (!slot->key || !slot->body)
+		abort();
+	memcpy(slot->body, r->out->data, r->out->len);
+	slot->len = r->out->len;
+	slot->version = c->s->version;
+	slot->expires_ms = next_boundary(c->s, c->now_ms);
+	slot->used = ++cache_clock;
+	cache_bytes += need;
+}
+
+/* ---- pricing ---- */
+
+static int in_groups(const char *groups, const char *g)
+{
+	size_t n = strlen(g);
+	for (const char *p = groups; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && memcmp(p, g, n) == 0)
+			return 1;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+/* Medusa's price-list filter: no list, or an active list inside its dates for everyone or the customer's groups. */
+static int list_ok(const struct pv_ctx *c, const struct pc_list *l)
+{
+	if (!l)
+		return 1;
+	if (!l->active || c->now_ms < l->starts_ms || c->now_ms > l->ends_ms)
+		return 0;
+	if (!l->ngroups)
+		return 1;
+	for (size_t i = 0; i < l->ngroups; i++)
+		if (in_groups(c->groups, l->groups[i]))
+			return 1;
+	return 0;
+}
+
+static int same(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+static void w_num_or_null(struct buf *b, int has, long long v)
+{
+	if (has)
+		buf_addll(b, v);
+	else
+		buf_adds(b, "null");
+}
+
+/* "prices":[...] and the calculated_* keys of a variant (M:services/pricing.ts). */
+static void w_pricing(struct buf *b, const struct pv_ctx *c, const struct pc_variant *v)
+{
+	struct pricing_ma cand[64], *cands = cand;
+	if (v->nmas > 64)
+		cands = malloc(sizeof(*cands) * v->nmas);
+	if (!cands)
+		abort();
+	size_t n = 0;
+	int scoped = c->region || c->currency;
+	buf_adds(b, ",\"prices\":[");
+	for (size_t i = 0; i < v->nmas; i++) {
+		const struct pc_ma *m = &v->mas[i];
+		if (!list_ok(c, m->list))
+			continue;
+		if (scoped && !((c->region && same(m->pm.region_id, c->region->id)) || same(m->pm.currency_code, c->currency)))
+			continue;
+		if (n)
+			buf_addc(b, ',');
+		buf_adds(b, m->json);
+		cands[n++] = m->pm;
+	}
+	buf_addc(b, ']');
+	struct pricing_sel sel;
+	struct pricing_ctx pctx = { c->region ? c->region->id : NULL, c->currency, -1 };
+	pricing_select(cands, n, &pctx, &sel);
+	buf_adds(b, ",\"original_price\":");
+	w_num_or_null(b, sel.has_original, sel.original);
+	buf_adds(b, ",\"calculated_price\":");
+	w_num_or_null(b, sel.has_calculated, sel.calculated);
+	if (sel.calculated_type) {
+		buf_adds(b, ",\"calculated_price_type\":");
+		json_w_strz(b, sel.calculated_type);
+	}
+	const struct pc_region *reg = c->region;
+	if (reg && reg->automatic_taxes) {
+		/* API.md section 9: each product its own rates (Medusa gives a list the last product's) */
+		const struct pc_product *p = v->product;
+		const char *rates[32];
+		size_t nr = 0;
+		for (size_t i = 0; i < p->nrates && nr < 32; i++)
+			if (same(p->rates[i]->region_id, reg->id))
+				rates[nr++] = p->rates[i]->rate;
+		double sum = nr ? pricing_rate_sum(rates, nr) : pricing_rate_sum(&reg->tax_rate, 1);
+		long long ot = sel.has_original ? pricing_tax(sel.original, sum) : 0;
+		long long ct = sel.has_calculated ? pricing_tax(sel.calculated, sum) : 0;
+		buf_adds(b, ",\"original_price_incl_tax\":");
+		w_num_or_null(b, sel.has_original, sel.original + ot);
+		buf_adds(b, ",\"calculated_price_incl_tax\":");
+		w_num_or_null(b, sel.has_calculated, sel.calculated + ct);
+		buf_adds(b, ",\"original_tax\":");
+		w_num_or_null(b, sel.has_original, ot);
+		buf_adds(b, ",\"calculated_tax\":");
+		w_num_or_null(b, sel.has_calculated, ct);
+		buf_adds(b, ",\"tax_rates\":");
+		if (nr) {
+			buf_addc(b, '[');
+			for (size_t i = 0, k = 0; i < p->nrates; i++)
+				if (same(p->rates[i]->region_id, reg->id)) {
+					if (k++)
+						buf_addc(b, ',');
+					buf_adds(b, p->rates[i]->json);
+				}
+			buf_addc(b, ']');
+		} else {
+			buf_adds(b, reg->default_rate_json);
+		}
+	} else {
+		buf_adds(b, ",\"original_price_incl_tax\":null,\"calculated_price_incl_tax\":null,"
+			    "\"original_tax\":null,\"calculated_tax\":null,\"tax_rates\":null");
+	}
+	if (cands != cand)
+		free(cands);
+}
+
+/* ---- writers ---- */
+
+static void w_key(struct buf *b, int *first, const char *k)
+{
+	if (!*first)
+		buf_addc(b, ',');
+	*first = 0;
+	json_w_strz(b, k);
+	buf_addc(b, ':');
+}
+
+static void w_list(struct buf *b, const char *const *items, size_t n)
+{
+	buf_addc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		buf_adds(b, items[i]);
+	}
+	buf_addc(b, ']');
+}
+
+static void w_variant_cols(struct buf *b, const struct pc_variant *v)
+{
+	buf_addc(b, '{');
+	for (unsigned i = 0; i < PV_COUNT; i++) {
+		if (i)
+			buf_addc(b, ',');
+		json_w_strz(b, product_store_vcols[i]);
+		buf_addc(b, ':');
+		buf_adds(b, v->col[i]);
+	}
+}
+
+static void w_product_cols(struct buf *b, const struct pc_product *p)
+{
+	buf_addc(b, '{');
+	for (unsigned i = 0; i < PP_COUNT; i++) {
+		if (i)
+			buf_addc(b, ',');
+		json_w_strz(b, product_store_pcols[i]);
+		buf_addc(b, ':');
+		buf_adds(b, p->col[i]);
+	}
+	buf_addc(b, '}');
+}
+
+void pv_w_product(struct buf *b, const struct pv_ctx *c, const struct pc_product *p, const struct qe_query *q)
+{
+	int first = 1;
+	int has_coll = qe_relation(q, "collection"), has_type = qe_relation(q, "type");
+	int has_profiles = qe_relation(q, "profiles");
+	buf_addc(b, '{');
+	for (unsigned i = 0; i < PP_COUNT; i++) {
+		if (!qe_field(q, product_store_pcols[i]))
+			continue;
+		if (i == PP_COLLECTION_ID && has_coll)
+			continue; /* after the collection, or (explicit fields) not at all */
+		if (i == PP_TYPE_ID && has_type && q->fields_replaced)
+			continue;
+		w_key(b, &first, product_store_pcols[i]);
+		buf_adds(b, p->col[i]);
+	}
+	if (has_coll) {
+		w_key(b, &first, "collection");
+		buf_adds(b, p->collection ? p->collection : "null");
+		if (!q->fields_replaced && qe_field(q, "collection_id")) {
+			w_key(b, &first, "collection_id");
+			buf_adds(b, p->col[PP_COLLECTION_ID]);
+		}
+	}
+	if (qe_relation(q, "images")) {
+		w_key(b, &first, "images");
+		w_list(b, p->images, p->nimages);
+	}
+	if (qe_relation(q, "options")) {
+		int values = qe_relation(q, "options.values");
+		w_key(b, &first, "options");
+		buf_addc(b, '[');
+		for (size_t i = 0; i < p->noptions; i++) {
+			if (i)
+				buf_addc(b, ',');
+			buf_adds(b, p->options[i].head);
+			if (values) {
+				buf_adds(b, ",\"values\":");
+				w_list(b, p->options[i].values, p->options[i].nvalues);
+			}
+			buf_addc(b, '}');
+		}
+		buf_addc(b, ']');
+	}
+	if (has_profiles) {
+		w_key(b, &first, "profiles");
+		w_list(b, p->profiles, p->nprofiles);
+		if (!q->fields_replaced) {
+			w_key(b, &first, "profile_id");
+			json_w_strz(b, p->profile_id);
+		}
+	}
+	if (qe_relation(q, "sales_channels")) {
+		w_key(b, &first, "sales_channels");
+		w_list(b, p->channels, p->nchannels);
+	}
+	if (qe_relation(q, "tags")) {
+		w_key(b, &first, "tags");
+		w_list(b, p->tags, p->ntags);
+	}
+	if (has_type) {
+		w_key(b, &first, "type");
+		buf_adds(b, p->type ? p->type : "null");
+	}
+	if (qe_relation(q, "variants")) {
+		int opts = qe_relation(q, "variants.options");
+		w_key(b, &first, "variants");
+		buf_addc(b, '[');
+		for (size_t i = 0; i < p->nvariants; i++) {
+			const struct pc_variant *v = p->variants[i];
+			if (i)
+				buf_addc(b, ',');
+			w_variant_cols(b, v);
+			if (opts) {
+				buf_adds(b, ",\"options\":");
+				w_list(b, v->optvals, v->noptvals);
+			}
+			if (c->priced)
+				w_pricing(b, c, v);
+			buf_addc(b, '}');
+		}
+		buf_addc(b, ']');
+	}
+	buf_addc(b, '}');
+}
+
+void pv_w_variant(struct buf *b, const struct pv_ctx *c, const struct pc_variant *v, const struct qe_query *q,
+		  enum pv_variant_shape shape)
+{
+	int opts = qe_relation(q, "options"), prod = qe_relation(q, "product"), prices = qe_relation(q, "prices");
+	w_variant_cols(b, v);
+	if (opts) {
+		buf_adds(b, ",\"options\":");
+		w_list(b, v->optvals, v->noptvals);
+	}
+	if (prod && shape == PV_VARIANT_LIST) {
+		buf_adds(b, ",\"product\":");
+		w_product_cols(b, v->product);
+	}
+	if (prices) {
+		/* the pricing keys go after every relation */
+		size_t mark = b->len;
+		w_pricing(b, c, v);
+		if (prod && shape == PV_VARIANT_GET) {
+			/* get: options, prices, product, then the calculated_* keys */
+			const char *p0 = b->data + mark, *end = strstr(p0, ",\"original_price\":");
+			size_t plen = end ? (size_t)(end - p0) : b->len - mark;
+			struct buf tail = BUF_INIT;
+			buf_add(&tail, b->data + mark + plen, b->len - mark - plen);
+			b->len = mark + plen;
+			buf_adds(b, ",\"product\":");
+			w_product_cols(b, v->product);
+			buf_add(b, tail.data, tail.len);
+			buf_release(&tail);
+		}
+	} else if (prod && shape == PV_VARIANT_GET) {
+		buf_adds(b, ",\"product\":");
+		w_product_cols(b, v->product);
+	}
+	buf_addc(b, '}');
+}

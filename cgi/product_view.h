@@ -1,0 +1,58 @@
+/*
+ * product_view: what GET /store/products* and /store/variants* share: the
+ * worker's catalogue snapshot (reloaded when catalogue_version moves), the
+ * request's scope (publishable key or default sales channel, the customer's
+ * groups), the price context, the answer cache, and the writers of product
+ * and variant JSON in Medusa's key order.
+ *
+ * The answer cache: a rendered body is kept per (route, raw query, customer
+ * groups, key) until the snapshot changes or the next start or end of a
+ * price list, within PV_CACHE_BYTES per worker (least recently used out).
+ */
+#ifndef PRODUCT_VIEW_H
+#define PRODUCT_VIEW_H
+#include "common/qengine.h"
+#include "common/req.h"
+#include "sql/product_store.h"
+
+#define PV_CACHE_BYTES (2u << 20)
+
+struct pv_ctx {
+	const struct pc_snapshot *s;
+	const char *groups;          /* customer's group ids, comma-joined, "" when none */
+	const char *key;             /* x-publishable-api-key, NULL when absent */
+	const char *const *channels; /* the key's channels, or the default channel */
+	size_t nchannels;
+	long long now_ms;
+	/* price context */
+	const struct pc_region *region;
+	const char *currency;
+	int priced;                  /* variants and variants.prices expanded */
+};
+
+/*
+ * Brings the snapshot up to date, resolves the key (400 for an unknown or
+ * revoked one) and the customer's groups. Errors are recorded on r.
+ */
+enum api_err pv_begin(struct req *r, struct pv_ctx *c);
+
+/* Sets region / currency from region_id and currency_code (404 for an unknown region). */
+enum api_err pv_price_context(struct req *r, struct pv_ctx *c, const struct qe_query *q);
+
+/* 1 and the body into r->out when the cache holds the answer for (tag, query, scope). */
+int pv_cache_get(struct req *r, const struct pv_ctx *c, char tag);
+/* Stores r->out as the answer for (tag, query, scope). */
+void pv_cache_put(struct req *r, const struct pv_ctx *c, char tag);
+
+/* 1 if the product is in the request's channels. */
+int pv_in_scope(const struct pv_ctx *c, const struct pc_product *p);
+
+/* A product object, fields and relations as q selects. */
+void pv_w_product(struct buf *b, const struct pv_ctx *c, const struct pc_product *p, const struct qe_query *q);
+
+/* Where a variant's product goes among its relations: variants list vs variant get. */
+enum pv_variant_shape { PV_VARIANT_LIST, PV_VARIANT_GET };
+/* A variant object of the variants routes (relations: options, product, prices). */
+void pv_w_variant(struct buf *b, const struct pv_ctx *c, const struct pc_variant *v, const struct qe_query *q,
+		  enum pv_variant_shape shape);
+#endif

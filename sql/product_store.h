@@ -1,0 +1,147 @@
+/*
+ * product_store: the product side of the catalogue (products, options,
+ * variants, prices, price lists, images, tags, type, collection, profiles,
+ * sales channels, categories, tax rates, regions, publishable keys) read
+ * whole into one snapshot that a worker keeps until the next import.
+ *
+ * Why a snapshot: the catalogue changes only by `medusa-c import`, which
+ * bumps catalogue_version.version in its transaction. A worker reads that
+ * number with one point select per request (product_store_version) and
+ * reloads the snapshot only when it moved, so filtering, ordering, pricing
+ * and rendering of product answers run in memory (cgi/product_view.c).
+ * Anything else that writes these tables (stock decrements at checkout)
+ * must bump catalogue_version too, or workers keep showing the old values.
+ *
+ * Every value the answers show is kept pre-rendered as a JSON fragment
+ * (strings escaped, timestamps ISO-8601 with Z, booleans true/false,
+ * numbers and tax rates as their text, metadata as stored): rendering is
+ * concatenation. All memory of a snapshot is its own arena.
+ */
+#ifndef PRODUCT_STORE_H
+#define PRODUCT_STORE_H
+#include <stddef.h>
+
+#include "common/arena.h"
+#include "common/pricing.h"
+#include "sql/customer_store.h"
+#include "sql/db.h"
+
+/* Product columns in Medusa's entity order (fields= select and the JSON follow it). */
+enum pc_pcol {
+	PP_ID, PP_CREATED_AT, PP_UPDATED_AT, PP_DELETED_AT, PP_TITLE, PP_SUBTITLE, PP_DESCRIPTION, PP_HANDLE,
+	PP_IS_GIFTCARD, PP_STATUS, PP_THUMBNAIL, PP_WEIGHT, PP_LENGTH, PP_HEIGHT, PP_WIDTH, PP_HS_CODE,
+	PP_ORIGIN_COUNTRY, PP_MID_CODE, PP_MATERIAL, PP_COLLECTION_ID, PP_TYPE_ID, PP_DISCOUNTABLE,
+	PP_EXTERNAL_ID, PP_METADATA, PP_COUNT
+};
+#define PV_COUNT 23 /* variant columns, id .. metadata */
+
+/* The JSON key of a product column (NULL-terminated list of all of them). */
+extern const char *const product_store_pcols[PP_COUNT + 1];
+extern const char *const product_store_vcols[PV_COUNT + 1];
+
+struct pc_list {                 /* price_list */
+	const char *id, *type, *json;
+	int active;
+	long long starts_ms, ends_ms;  /* LLONG_MIN / LLONG_MAX when open */
+	const char **groups;           /* customer group ids; none = everyone */
+	size_t ngroups;
+};
+
+struct pc_ma {                   /* money_amount */
+	struct pricing_ma pm;
+	const struct pc_list *list;  /* NULL outside lists */
+	const char *json;            /* the whole price object, price_list and variant_id included */
+};
+
+struct pc_taxrate {
+	const char *region_id, *rate, *json;
+};
+
+struct pc_product;
+
+struct pc_variant {
+	const char *id;
+	const char *col[PV_COUNT];   /* fragments */
+	const char **optvals;        /* option value objects, in option order */
+	size_t noptvals;
+	struct pc_ma *mas;           /* by created_at, id */
+	size_t nmas;
+	struct pc_product *product;
+};
+
+struct pc_option {
+	const char *head;            /* {"id":..,"metadata":.. without the closing brace */
+	const char **values;         /* value objects */
+	size_t nvalues;
+};
+
+struct pc_product {
+	const char *col[PP_COUNT];   /* fragments */
+	const char *id, *title, *description, *handle, *status, *collection_id, *type_id, *collection_title;
+	int is_giftcard;
+	long long created_ms, updated_ms;
+	const char *collection, *type;  /* objects or NULL */
+	const char **images;
+	size_t nimages;
+	struct pc_option *options;
+	size_t noptions;
+	struct pc_variant **variants;   /* by variant_rank */
+	size_t nvariants;
+	const char **tags, **tag_ids;
+	size_t ntags;
+	const char **profiles, *profile_id;
+	size_t nprofiles;
+	const char **channels, **channel_ids;
+	size_t nchannels;
+	const char **category_ids;
+	size_t ncategories;
+	const struct pc_taxrate **rates; /* product rates, then its type's, every region */
+	size_t nrates;
+	size_t rank;                     /* position in the default order (created_at DESC, id) */
+};
+
+struct pc_region {
+	const char *id, *currency_code, *tax_rate, *default_rate_json;
+	int automatic_taxes;
+};
+
+struct pc_key {                       /* publishable API key */
+	const char *id;
+	int revoked;
+	const char **channels;
+	size_t nchannels;
+};
+
+struct pc_category {
+	const char *id, *parent_id;
+	int is_active, is_internal;
+};
+
+struct pc_snapshot {
+	struct arena arena;
+	long long version;
+	struct pc_product *products;     /* default order: created_at DESC, id ASC */
+	size_t nproducts;
+	struct pc_variant *variants;     /* by product, variant_rank */
+	size_t nvariants;
+	struct pc_region *regions;
+	size_t nregions;
+	struct pc_key *keys;
+	size_t nkeys;
+	struct pc_category *categories;
+	size_t ncategories;
+	const char *default_channel_id;
+};
+
+/* catalogue_version.version (0 before the first import) into *version. */
+enum store_rc product_store_version(struct db *db, long long *version);
+
+/*
+ * Loads the whole snapshot (version included) into s, whose arena must be
+ * initialised; on failure s holds nothing usable (reset its arena).
+ */
+enum store_rc product_store_load(struct db *db, struct pc_snapshot *s);
+
+/* The customer's group ids, sorted, comma-joined ("" for none), in arena a. */
+enum store_rc product_store_groups(struct db *db, struct arena *a, const char *customer_id, const char **out);
+#endif
