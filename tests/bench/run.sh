@@ -6,7 +6,7 @@
 # Then the login flood: GET /store/customers/me alone, and again while 16 connections flood
 # POST /store/auth/token with unknown emails and wrong passwords.
 # Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (16), WORKERS (default: CPUs), BIN,
-# BENCH_ONLY=flood (only the login flood case).
+# BENCH_ONLY=flood (only the login flood case), BENCH_ONLY=catalogue (only the product cases).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 export BENCH_DIR="$ROOT/tests/bench"
@@ -116,12 +116,18 @@ row() { # name url script ceiling-url [connections]
 	printf '%-34s %10s %9s %9s %7s %12s %12s %10s %9s %7s\n' "$1" "${r[0]}" "${r[1]}" "${r[2]}" "${r[3]}" \
 		"$before" "$after" "${c[0]}" "${c[2]}" "$ratio"
 }
-if [ "${BENCH_ONLY:-}" != flood ]; then
-row "GET /store/customers/me" "$B" "$BENCH_DIR/get_me.lua" "$CB"
-if [ "$CATALOGUE" = 1 ]; then
+catalogue_rows() {
+	[ "$CATALOGUE" = 1 ] || return 0
 	row "GET /store/products?limit=12 (EU)" "$B" "$BENCH_DIR/products_list.lua" "$CB"
 	row "GET /store/products/:id (EU)" "$B" "$BENCH_DIR/product_get.lua" "$CB"
+}
+if [ "${BENCH_ONLY:-}" = catalogue ]; then
+	catalogue_rows
+	exit 0
 fi
+if [ "${BENCH_ONLY:-}" != flood ]; then
+row "GET /store/customers/me" "$B" "$BENCH_DIR/get_me.lua" "$CB"
+catalogue_rows
 # Warm-up of the write path, unmeasured: the first seconds of write load after start-up (InnoDB's
 # first page writes and redo growth) gave whichever case came first a p99 2-3x the later runs'.
 wrk -t2 -c"$CONNS" -d3s -s "$BENCH_DIR/post_me_small.lua" "$B" >/dev/null 2>&1 || true
