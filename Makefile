@@ -75,6 +75,13 @@ start: deps
 stop:
 	scripts/stack.sh stop
 
+# Imports a catalogue file (docs/IMPORT.md) into the running local stack's database.
+SEED ?= demo/catalogue.json
+.PHONY: seed
+seed:
+	@$(MAKE) --no-print-directory $(BIN)
+	BIN=$(abspath $(BIN)) scripts/stack.sh seed $(SEED)
+
 status:
 	scripts/stack.sh status
 

@@ -34,6 +34,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/req.h"
+#include "sql/import.h"
 
 extern char **environ;
 
@@ -322,6 +323,8 @@ int main(int argc, char **argv)
 		printf("medusa-c: Medusa v1 Store API FastCGI server. Configure with environment variables:\n");
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc, argv);
 	if (config_load(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "medusa-c: refusing to start, bad configuration:\n%s", err);
 		return 2;

@@ -7,6 +7,7 @@
 #   scripts/stack.sh stop     stop whatever runs (nginx, pool, MariaDB); fine if nothing does
 #   scripts/stack.sh status   one line per process; exit 0 only if all three run
 #   scripts/stack.sh db       only MariaDB + migrations (for database-level tests)
+#   scripts/stack.sh seed FILE...   import catalogue files into the running stack's database
 #
 # Environment:
 #   VAR       state directory (default <repo>/var): datadir, sockets, pids, logs, nginx.conf
@@ -19,6 +20,9 @@
 #   PASSWORD_WORKERS (default 1), PASSWORD_RATE (per client address, default 30r/m),
 #   PASSWORD_BURST (20), PASSWORD_CONN (4 x PASSWORD_WORKERS), PASSWORD_CONN_PER_IP (2)
 #             the password pool and nginx's limits in front of it (README "Password work")
+#   SEED_FILES  catalogue files imported by `start`/`run` before the workers start (word-split;
+#             docs/IMPORT.md). Unset: demo/catalogue.json when the database has no product yet;
+#             set but empty: nothing
 #
 # Isolation: MariaDB runs with --no-defaults on its own datadir and unix socket with
 # --skip-networking, so it never reads the system my.cnf, never binds 3306 and never meets a
@@ -207,6 +211,33 @@ stop_db() {
     rm -f "$MY_PID"
 }
 
+# --- catalogue import (docs/IMPORT.md) ---------------------------------------------------
+
+import_files() {
+    [ -x "$BIN" ] || die "no executable at BIN='$BIN' (run make first)"
+    local f
+    for f in "$@"; do
+        say "importing '$f'"
+        DATABASE_URL="mysql://root@localhost/$DB_NAME?socket=$MY_SOCK" "$BIN" import "$f" \
+            || die "import of '$f' failed"
+    done
+}
+
+seed_db() {
+    if [ -n "${SEED_FILES+set}" ]; then
+        # shellcheck disable=SC2086
+        import_files $SEED_FILES
+    elif [ "$(db_client -N -e "SELECT COUNT(*) FROM \`$DB_NAME\`.product")" = 0 ]; then
+        import_files "$ROOT/demo/catalogue.json"
+    fi
+}
+
+cmd_seed() {
+    db_pid >/dev/null || die "MariaDB is not running (scripts/stack.sh start first)"
+    [ $# -gt 0 ] || die "usage: scripts/stack.sh seed FILE..."
+    import_files "$@"
+}
+
 # --- secrets ------------------------------------------------------------------------------
 
 load_secrets() {
@@ -393,6 +424,7 @@ cmd_start() {
     STARTING=1
     render_nginx   # first: a bad template fails before anything runs
     start_db
+    seed_db
     start_app
     start_nginx
     wait_healthy
@@ -450,8 +482,9 @@ stop) cmd_stop ;;
 run) cmd_run ;;
 status) cmd_status ;;
 db) cmd_db ;;
+seed) shift; cmd_seed "$@" ;;
 *)
-    echo "usage: scripts/stack.sh start|stop|run|status|db   (env: VAR PORT WORKERS BIN)" >&2
+    echo "usage: scripts/stack.sh start|stop|run|status|db|seed FILE...   (env: VAR PORT WORKERS BIN SEED_FILES)" >&2
     exit 2
     ;;
 esac

@@ -64,6 +64,8 @@ if [ "$UNIT_ONLY" = 0 ]; then
 	export PASSWORD_RATE="${PASSWORD_RATE:-100000r/s}" PASSWORD_BURST="${PASSWORD_BURST:-100000}"
 	export PASSWORD_CONN="${PASSWORD_CONN:-256}" PASSWORD_CONN_PER_IP="${PASSWORD_CONN_PER_IP:-256}"
 	export LOGIN_MAX_FAILURES="${LOGIN_MAX_FAILURES:-100}"
+	# the catalogue the recorded transcripts were made with (docs/IMPORT.md), imported at start
+	export SEED_FILES="${SEED_FILES-$ROOT/../shared/reference/store-seed.json $ROOT/tests/fixtures/store-extras.import.json}"
 	if [ -n "${SANITIZE:-}" ]; then
 		export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$VAR/sanitizer"
 		export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$VAR/sanitizer"
