@@ -36,7 +36,8 @@ cleanup() {
 	BIN="$BIN" "$ROOT/scripts/stack.sh" stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-BIN="$BIN" "$ROOT/scripts/stack.sh" start >"$VAR/stack-start.log" 2>&1 || { tail -20 "$VAR/stack-start.log"; exit 1; }
+# SEED_FILES empty: the seed below is the bench catalogue, not the demo one
+SEED_FILES= BIN="$BIN" "$ROOT/scripts/stack.sh" start >"$VAR/stack-start.log" 2>&1 || { tail -20 "$VAR/stack-start.log"; exit 1; }
 
 # a customer with a billing address, at the default (production) scrypt cost
 export BENCH_EMAIL="bench$(date +%s%N)@example.com" BENCH_PASSWORD="bench-password-1"

@@ -58,7 +58,8 @@ export BIN="$WRAP"
 cleanup() { "$ROOT/scripts/stack.sh" stop >>"$VAR/valgrind-stack.log" 2>&1 || true; }
 trap cleanup EXIT
 echo "valgrind: starting the stack in $VAR on port $PORT (1 worker under memcheck, MAX_REQUESTS=$MAX_REQUESTS)"
-"$ROOT/scripts/stack.sh" start >"$VAR/valgrind-stack.log" 2>&1 || { tail -20 "$VAR/valgrind-stack.log"; exit 1; }
+# SEED_FILES empty: no catalogue import through the memcheck wrapper
+SEED_FILES= "$ROOT/scripts/stack.sh" start >"$VAR/valgrind-stack.log" 2>&1 || { tail -20 "$VAR/valgrind-stack.log"; exit 1; }
 MASTER=$(cat "$VAR/medusa-c.pid")
 
 echo "valgrind: sending the mixed requests"
