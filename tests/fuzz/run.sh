@@ -7,7 +7,7 @@
 #   SECONDS  per target (default 60)
 #   --tap    one line per target for tests/run.sh:
 #              "ok - fuzz_x: N execs, no crash" / "not ok - fuzz_x: ... reproducer: PATH"
-#   TARGET   fuzz_body fuzz_token fuzz_cookie fuzz_query (default: all)
+#   TARGET   fuzz_body fuzz_token fuzz_cookie fuzz_query fuzz_qengine (default: all)
 # Environment: FUZZ_CC (default clang, else clang-14), FUZZ_JOBS (parallel
 # targets, default 1), FUZZ_REQUIRE=1 (no clang is a failure, not a skip).
 #
@@ -27,10 +27,10 @@ for a in "$@"; do
 	--tap) TAP=1 ;;
 	[0-9]*) SECONDS_PER="$a" ;;
 	fuzz_*) TARGETS+=("$a") ;;
-	*) echo "usage: $0 [SECONDS] [--tap] [fuzz_body|fuzz_token|fuzz_cookie|fuzz_query...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [SECONDS] [--tap] [fuzz_body|fuzz_token|fuzz_cookie|fuzz_query|fuzz_qengine...]" >&2; exit 2 ;;
 	esac
 done
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_body fuzz_token fuzz_cookie fuzz_query)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_body fuzz_token fuzz_cookie fuzz_query fuzz_qengine)
 
 # say LINE: a TAP line in --tap mode, else plain
 say() { echo "$@"; }
