@@ -720,8 +720,65 @@ async function main() {
 	}
 }
 
+// The catalogue as a storefront reads it: products.list / retrieve / search and
+// products.variants.list / retrieve (the product and variant routes, cgi/products.c).
+async function catalogueProducts() {
+	const client = new Medusa({ baseUrl: BASE_URL, maxRetries: 0, axiosAdapter: adapter(true) });
+	const P = "medusa-js catalogue: ";
+	let s = P + "products.list({limit: 2})";
+	let res = await call(() => client.products.list({ limit: 2 }));
+	expectStatus(res, 200, s);
+	expectJson(res, s);
+	const list = res.data || {};
+	check(Array.isArray(list.products) && typeof list.count === "number" && list.offset === 0 && list.limit === 2,
+		s + ": products array, count, offset 0, limit 2", res, "got: " + show(Object.keys(list)));
+	check(typeof res.raw === "string" && res.raw.startsWith('{"products":[') &&
+		/\],"count":\d+,"offset":0,"limit":2\}$/.test(res.raw), s + ": envelope key order products,count,offset,limit", res);
+	s = P + "products.search({q})";
+	res = await call(() => client.products.search({ q: "shirt" }));
+	expectStatus(res, 200, s);
+	eq(res.data, { hits: [] }, s + ": no search engine, no hits", res);
+	s = P + "products.retrieve(unknown id)";
+	res = await call(() => client.products.retrieve("prod_compat_nope"));
+	expectStatus(res, 404, s);
+	eq(res.data, { type: "not_found", message: "Product with id: prod_compat_nope was not found" }, s + ": Medusa's 404", res);
+	s = P + "products.list with an unknown parameter";
+	res = await call(() => client.products.list({ nope: 1 }));
+	expectStatus(res, 400, s);
+	eq(res.data, { type: "invalid_data", message: "property nope should not exist" }, s + ": class-validator's message", res);
+	if (!list.products || !list.products.length) {
+		line("# skip " + P + "retrieve/variants: the stack has no products");
+		return;
+	}
+	const p0 = list.products[0];
+	s = P + "products.retrieve(id)";
+	res = await call(() => client.products.retrieve(p0.id));
+	expectStatus(res, 200, s);
+	check(res.data && res.data.product && res.data.product.id === p0.id, s + ": the same product", res);
+	const v0 = p0.variants && p0.variants[0];
+	if (!check(v0 && typeof v0.id === "string", s + ": the list's first product has variants", res))
+		return;
+	s = P + "products.list({id: [id], currency_code: eur})";
+	res = await call(() => client.products.list({ id: [p0.id], currency_code: "eur" }));
+	expectStatus(res, 200, s);
+	const pv = res.data && res.data.products && res.data.products[0] && res.data.products[0].variants[0];
+	check(res.data && res.data.count === 1 && pv && pv.prices.every((x) => x.currency_code === "eur" && x.variant_id === pv.id),
+		s + ": one product, its prices narrowed to eur with variant_id", res);
+	s = P + "products.variants.list({ids})";
+	res = await call(() => client.products.variants.list({ ids: v0.id }));
+	expectStatus(res, 200, s);
+	check(res.data && Array.isArray(res.data.variants) && res.data.variants.length === 1 && res.data.variants[0].id === v0.id &&
+		!("count" in res.data), s + ": {variants} with that one variant, no count", res);
+	s = P + "products.variants.retrieve(id)";
+	res = await call(() => client.products.variants.retrieve(v0.id));
+	expectStatus(res, 200, s);
+	check(res.data && res.data.variant && res.data.variant.id === v0.id && res.data.variant.product &&
+		res.data.variant.product.id === p0.id, s + ": the variant with its product", res);
+}
+
 try {
 	await main();
+	await catalogueProducts();
 } catch (err) {
 	failed++;
 	line("not ok - medusa-js: the flow threw " + (err && err.name) + ": " + (err && err.message));
