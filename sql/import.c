@@ -58,6 +58,7 @@ struct imp {
 	char last[ULID_LEN + 1];  /* the previous ULID: ids ascend in file order */
 	struct password_params pw;
 	struct idmap regions, collections, categories;
+	struct idmap seen;        /* "kind\x1fkey" -> path of the entry that gave it */
 	const char *channel, *profile_default, *profile_gift;
 };
 
@@ -146,6 +147,29 @@ static const char *idmap_get(const struct idmap *m, const char *file_id)
 		if (strcmp(m->v[i].file_id, file_id) == 0)
 			return m->v[i].id;
 	return NULL;
+}
+
+/*
+ * 1 the first time this file names (kind, key); else a problem (two entries with one natural
+ * key would silently merge into one row) and 0: the caller skips the entry.
+ */
+static int once_as(struct imp *im, const char *path, const char *kind, const char *key, const char *shown)
+{
+	if (!key)
+		return 0;
+	const char *k = arena_printf(im->a, "%s\x1f%s", kind, key);
+	const char *first = idmap_get(&im->seen, k);
+	if (first) {
+		problem(im, path, "%s \"%s\" is also given at %s", kind, shown, first);
+		return 0;
+	}
+	idmap_put(im, &im->seen, k, path);
+	return 1;
+}
+
+static int once(struct imp *im, const char *path, const char *kind, const char *key)
+{
+	return once_as(im, path, kind, key, key);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -760,7 +784,7 @@ static void do_regions(struct imp *im, struct json_object *a)
 		check_keys(im, path, o, keys);
 		const char *name = str(im, path, o, "name", 1);
 		const char *file_id = str(im, path, o, "id", 0);
-		if (!name)
+		if (!once(im, path, "region", name))
 			continue;
 		char **row = find(im, path, &region_ent, &name, 1);
 		const char *p[8];
@@ -837,6 +861,8 @@ static void do_shipping_options(struct imp *im, struct json_object *a)
 		struct json_object *ret = get(o, "is_return", NULL), *gc = get(o, "is_giftcard", NULL);
 		const char *is_return = ret && json_object_get_boolean(ret) ? "1" : "0";
 		if (!name || !region)
+			continue;
+		if (!once_as(im, path, "shipping option", arena_printf(im->a, "%s %s %s", region, is_return, name), name))
 			continue;
 		const char *key[3] = { region, name, is_return };
 		char **row = find(im, path, &so_ent, key, 3);
@@ -925,7 +951,7 @@ static void do_categories(struct imp *im, const char *path, struct json_object *
 		check_keys(im, pi, o, keys);
 		const char *file_id = str(im, pi, o, "id", 0);
 		const char *handle = str(im, pi, o, "handle", 1);
-		if (!handle)
+		if (!once(im, pi, "category", handle) || (file_id && !once(im, pi, "category id", file_id)))
 			continue;
 		/* the file's id when it gives one; else the category of that handle */
 		const char *id = file_id;
@@ -1228,7 +1254,7 @@ static void do_variant(struct imp *im, const char *path, struct json_object *o, 
 		return;
 	check_keys(im, path, o, keys);
 	const char *title = str(im, path, o, "title", 1);
-	if (!title)
+	if (!once_as(im, path, "variant", title ? arena_printf(im->a, "%s %s", product, title) : NULL, title))
 		return;
 	const char *key[2] = { product, title };
 	char **row = find(im, path, &var_ent, key, 2);
@@ -1402,7 +1428,7 @@ static void do_products(struct imp *im, struct json_object *a)
 			continue;
 		check_keys(im, path, o, keys);
 		const char *handle = str(im, path, o, "handle", 1);
-		if (!handle)
+		if (!once(im, path, "product", handle))
 			continue;
 		char **row = find(im, path, &prod_ent, &handle, 1);
 		const char *p[P_NCOLS];
@@ -1601,6 +1627,8 @@ static void do_customers(struct imp *im, struct json_object *a)
 		if (!email)
 			continue;
 		email = arena_strdup_lower(im->a, email);   /* Medusa lower-cases emails */
+		if (!once(im, path, "customer", email))
+			continue;
 		struct db_param ep = db_str(email);
 		struct db_rows r;
 		enum db_rc rc = db_exec(im->db, im->a, SQL_CUSTOMER_FIND, &ep, 1, &r, NULL);
@@ -1670,6 +1698,8 @@ static void do_groups(struct imp *im, struct json_object *a)
 		check_keys(im, path, o, keys);
 		const char *name = str(im, path, o, "name", 1);
 		if (!name)
+			continue;
+		if (!once(im, path, "customer group", name))
 			continue;
 		char **row = find(im, path, &cgrp_ent, &name, 1);
 		const char *p[2];
@@ -1765,6 +1795,8 @@ static void do_price_lists(struct imp *im, struct json_object *a)
 		const char *name = str(im, path, o, "name", 1);
 		if (!name)
 			continue;
+		if (!once(im, path, "price list", name))
+			continue;
 		char **row = find(im, path, &pl_ent, &name, 1);
 		const char *p[6];
 		if (fill(im, path, o, pl_cols, 6, row, p) != 0)
@@ -1852,6 +1884,8 @@ static void do_tax_rates(struct imp *im, struct json_object *a)
 		const char *name = str(im, path, o, "name", 1);
 		if (!region || !name)
 			continue;
+		if (!once_as(im, path, "tax rate", arena_printf(im->a, "%s %s", region, name), name))
+			continue;
 		const char *key[2] = { region, name };
 		char **row = find(im, path, &txr_ent, key, 2);
 		const char *p[5];
@@ -1929,6 +1963,8 @@ static void do_return_reasons(struct imp *im, struct json_object *a)
 		const char *value = str(im, path, o, "value", 1);
 		if (!value)
 			continue;
+		if (!once(im, path, "return reason", value))
+			continue;
 		char **row = find(im, path, &rr_ent, &value, 1);
 		const char *p[5];
 		if (fill(im, path, o, rr_cols, 5, row, p) != 0)
@@ -1981,6 +2017,8 @@ static void do_gift_cards(struct imp *im, struct json_object *a)
 			rs = str(im, path, o, "region", 1);
 		const char *region = region_ref(im, at(im, path, "region"), rs);
 		if (!code || !region)
+			continue;
+		if (!once(im, path, "gift card", code))
 			continue;
 		char **row = find(im, path, &gc_ent, &code, 1);
 		const char *p[8];
@@ -2175,6 +2213,8 @@ static void do_discounts(struct imp *im, struct json_object *a)
 		for (char *c = upper; *c; c++)
 			if (*c >= 'a' && *c <= 'z')
 				*c = (char)(*c - 'a' + 'A');
+		if (!once(im, path, "discount", upper))
+			continue;
 		const char *ukey = upper;
 		char **row = find(im, path, &disc_ent, &ukey, 1);
 		const char *p[9];
@@ -2244,6 +2284,7 @@ static enum db_rc import_work(struct db *db, void *ctx)
 	memset(&im->regions, 0, sizeof(im->regions));
 	memset(&im->collections, 0, sizeof(im->collections));
 	memset(&im->categories, 0, sizeof(im->categories));
+	memset(&im->seen, 0, sizeof(im->seen));
 
 	struct db_rows r;
 	enum db_rc rc = db_exec(im->db, im->a, SQL_BOOT, NULL, 0, &r, NULL);
@@ -2258,7 +2299,7 @@ static enum db_rc import_work(struct db *db, void *ctx)
 	im->profile_default = db_cell(&r, 0, 1);
 	im->profile_gift = db_cell(&r, 0, 2);
 
-	static const char *const top[] = { "_comment", "users", "store", "regions", "shipping_options", "categories",
+	static const char *const top[] = { "_comment", "users", "rule_types", "store", "regions", "shipping_options", "categories",
 					   "product_collections", "products", "publishable_api_keys", "customers",
 					   "customer_groups", "price_lists", "tax_rates", "return_reasons",
 					   "gift_cards", "discounts", NULL };

@@ -6,7 +6,8 @@ with sql/migrate.sh, so row counts are the file's alone:
   import ascend in file order; a second import changes nothing (CHECKSUM TABLE of every
   catalogue table, updated_at included) and says "0 row change(s)";
 - tests/fixtures/store-extras.import.json on top: the admin-only extras, also idempotent;
-- a file with several mistakes: one line per mistake naming its path, exit status 1, and
+- a file with several mistakes (an unknown key, a wrong type, a missing reference, two entries
+  with one natural key, ...): one line per mistake naming its path, exit status 1, and
   nothing changed (also the rows written before the first mistake);
 - not JSON at all: one line, exit 1; demo/catalogue.json imports, twice without a change.
 
@@ -184,6 +185,7 @@ def main():
                 {"title": "No handle"},
                 {"handle": "new-thing", "title": "New", "status": "live"},
                 {"handle": "t-shirt", "colour": "red", "categories": [{"id": "pcat_nope"}]},
+                {"handle": "t-shirt", "title": "Twice in one file"},
             ],
             "price_lists": [{"name": "PL", "prices": [{"product": "t-shirt", "variant": "XXL",
                                                        "currency_code": "eur", "amount": 1}]}],
@@ -192,7 +194,7 @@ def main():
             "bogus": 1,
         }
         want_paths = ["bogus", "regions[1].currency_code", "products[0].handle", "products[1].status",
-                      "products[2].colour", "products[2].categories[0]", "price_lists[0].prices[0]",
+                      "products[2].colour", "products[2].categories[0]", "products[3]", "price_lists[0].prices[0]",
                       "gift_cards[0].region", "discounts[0].ends_at"]
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             json.dump(bad, f)
