@@ -51,6 +51,7 @@ struct imp {
 	const char *file;
 	struct json_object *root;
 	struct buf errs;
+	struct buf notes;         /* printed after the commit: what a user needs to know (key ids) */
 	int nerr;
 	long changes;
 	char now[64];             /* "YYYY-MM-DD HH:MM:SS.mmm" UTC, every row of this import */
@@ -1566,6 +1567,8 @@ static void do_keys(struct imp *im, struct json_object *a)
 		char **row = find(im, path, &pk_ent, &title, 1);
 		const char *p[1] = { title };
 		const char *id = write_row(im, path, &pk_ent, row, p, NULL);
+		if (id)
+			buf_addf(&im->notes, "%s: publishable API key \"%s\": %s\n", im->file, title, id);
 		if (!id)
 			continue;
 		struct db_param q[3] = { db_str(id), db_str(im->channel) };
@@ -2278,6 +2281,7 @@ static enum db_rc import_work(struct db *db, void *ctx)
 	(void)db;
 	/* a retried attempt starts over: no problems, no ids, no file ids of the last one */
 	buf_reset(&im->errs);
+	buf_reset(&im->notes);
 	im->nerr = 0;
 	im->changes = 0;
 	im->last[0] = '\0';
@@ -2421,6 +2425,7 @@ static int import_file(struct db *db, const struct config *cfg, const char *name
 	im.file = name;
 	im.root = root;
 	buf_init(&im.errs);
+	buf_init(&im.notes);
 	im.pw.logN = (unsigned)cfg->scrypt_logn;
 	im.pw.r = (uint32_t)cfg->scrypt_r;
 	im.pw.p = (uint32_t)cfg->scrypt_p;
@@ -2431,6 +2436,7 @@ static int import_file(struct db *db, const struct config *cfg, const char *name
 	int ret = 1;
 	if (rc == DB_OK) {
 		printf("%s: imported, %ld row change(s)\n", name, im.changes);
+		fputs(im.notes.data ? im.notes.data : "", stdout);
 		ret = 0;
 	} else if (rc == DB_ABORT) {
 		fputs(im.errs.data ? im.errs.data : "", stderr);
@@ -2441,6 +2447,7 @@ static int import_file(struct db *db, const struct config *cfg, const char *name
 			rc == DB_GONE ? "unreachable" : "error", db->last_errno);
 	}
 	buf_release(&im.errs);
+	buf_release(&im.notes);
 	arena_release(&a);
 	json_object_put(root);
 	return ret;
