@@ -29,6 +29,7 @@
 #include "common/query.h"
 #include "common/respond.h"
 #include "sql/customer_store.h"
+#include "sql/outbox_store.h"
 #include "sql/session_store.h"
 
 #define TOKEN_TTL_S 2592000 /* 30 days, as Medusa's expiresIn: "30d" */
@@ -223,7 +224,8 @@ enum api_err auth_email_exists(struct req *r)
 
 
 
-#define RESET_TTL_S 900
+/* the janitor purges undelivered reset tokens after the same time (sql/janitor.c) */
+#define RESET_TTL_S OUTBOX_RESET_TOKEN_TTL_S
 
 /*
  * The account a reset is about (lower-cased "email" of a validated body).

@@ -11,6 +11,7 @@
 #include "common/customer_json.h"
 #include "common/fields.h"
 #include "common/metadata.h"
+#include "common/metadata_limit.h"
 #include "common/password.h"
 #include "common/respond.h"
 #include "sql/customer_store.h"
@@ -70,6 +71,8 @@ enum api_err address_patch_from(struct req *r, struct json_object *obj, struct a
 			ap->v[f] = NULL;
 		} else if (f == AF_METADATA) {
 			ap->v[f] = metadata_canonical(&r->arena, v);
+			if (!metadata_fits(ap->v[f]))
+				return metadata_too_large(r);
 		} else if (f == AF_COUNTRY_CODE) {
 			const char *cc = arena_strdup_lower(&r->arena, json_object_get_string(v));
 			if (strlen(cc) != 2)
@@ -149,6 +152,8 @@ enum api_err customers_me_update(struct req *r)
 		return respond_fail(r, E_DUPLICATE, "Customer with email, has_account %s, t already exists.", pt.email);
 	case STORE_DUP_BILLING:
 		return respond_fail(r, E_DUPLICATE, "Customer with billing_address_id %s already exists.", pt.billing_id);
+	case STORE_METADATA_TOO_LARGE:
+		return metadata_too_large(r);
 	default:
 		return store_error(r, rc, r->customer_id);
 	}

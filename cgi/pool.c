@@ -10,6 +10,7 @@
  * work only gets the CPU the main pool leaves (README "Password work").
  */
 #include "cgi/pool.h"
+#include "cgi/relay.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -143,8 +144,10 @@ static int reap(const struct config *cfg, int stopping)
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		int i = slot_of(pid);
-		if (i < 0)
+		if (i < 0) {
+			relay_reaped(pid, status);
 			continue;
+		}
 		struct pool_slot *s = &pool_board->slots[i];
 		int retiring = atomic_load(&s->retiring);
 		long long age = req_epoch_ms() - atomic_load(&s->started_ms);
@@ -282,6 +285,7 @@ int pool_run(struct config *cfg, int listen_fd, int password_fd, int (*worker_fn
 			reload(&cfg);
 		}
 		kill_stuck(cfg);
+		relay_keep(cfg, listen_fd, password_fd);
 		if (short_of_workers(cfg)) {
 			/* workers that die young: back off up to 5 s, so a broken start cannot fork-loop */
 			delay_ms = young ? (delay_ms ? delay_ms * 2 : 100) : 0;
@@ -302,6 +306,7 @@ int pool_run(struct config *cfg, int listen_fd, int password_fd, int (*worker_fn
 		if (strncmp(cfg->password_listen, "unix:", 5) == 0 || cfg->password_listen[0] == '/')
 			unlink(cfg->password_listen + (cfg->password_listen[0] == '/' ? 0 : 5));
 	}
+	relay_stop();
 	for (int i = 0; i < POOL_MAX_SLOTS; i++) {
 		struct pool_slot *s = &pool_board->slots[i];
 		if (atomic_load(&s->state) != SLOT_FREE) {

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/webhook.h"
+
 enum opt_type { OPT_STR, OPT_LONG };
 
 struct opt {
@@ -60,6 +62,20 @@ static const struct opt opts[] = {
 	{ "FAULT_INJECT", OPT_STR, O(fault_inject), "", 0, 64, 0,
 	  "test stacks only (needs MEDUSA_C_TEST_FAULTS=1): drop-after-commit:N, drop-before-commit:N or "
 	  "lose-outcome:N cuts the database connection at every Nth request COMMIT of a worker" },
+	{ "EVENTS_WEBHOOK_URL", OPT_STR, O(events_url), "", 0, 2048, 0,
+	  "http://host[:port]/path the outbox relay POSTs events to (empty = no relay)" },
+	{ "EVENTS_WEBHOOK_SECRET", OPT_STR, O(events_secret), "", 0, 4096, 1,
+	  "HMAC-SHA256 key of X-Medusa-Signature, at least 32 bytes (required with EVENTS_WEBHOOK_URL)" },
+	{ "EVENTS_TIMEOUT", OPT_LONG, O(events_timeout), "10", 1, 300, 0, "seconds for one delivery (connect, send, answer)" },
+	{ "EVENTS_POLL_MS", OPT_LONG, O(events_poll_ms), "1000", 20, 60000, 0, "milliseconds between looks at the outbox" },
+	{ "EVENTS_RETRY_MIN", OPT_LONG, O(events_retry_min), "5", 1, 86400, 0, "seconds before the first retry (doubles)" },
+	{ "EVENTS_RETRY_MAX", OPT_LONG, O(events_retry_max), "3600", 1, 86400, 0, "longest pause between retries, seconds" },
+	{ "EVENTS_RETENTION", OPT_LONG, O(events_retention), "86400", 0, 31536000, 0,
+	  "seconds a delivered event stays in event_outbox" },
+	{ "EVENTS_MAX_AGE", OPT_LONG, O(events_max_age), "259200", 60, 31536000, 0,
+	  "seconds an undelivered event is kept (then deleted, with a warning)" },
+	{ "JANITOR_INTERVAL", OPT_LONG, O(janitor_interval), "300", 1, 86400, 0,
+	  "seconds between purges of expired sessions, reset tokens and old events" },
 };
 #undef O
 
@@ -247,6 +263,8 @@ int config_load(struct config *cfg, char *err, size_t errsz)
 	if (!bad && parse_db_url(cfg, err + used, errsz - used))
 		bad = 1;
 	if (!bad && parse_fault(cfg, err + used, errsz - used))
+		bad = 1;
+	if (!bad && webhook_config_check(cfg->events_url, cfg->events_secret, err + used, errsz - used))
 		bad = 1;
 	if (!bad && cfg->workers == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);

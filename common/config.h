@@ -37,6 +37,14 @@ struct config {
 	long login_failure_window;          /* LOGIN_FAILURE_WINDOW seconds */
 	char *fault_inject;                 /* FAULT_INJECT (test stacks only): "mode:N" */
 	long fault_mode, fault_every;       /* parsed FAULT_INJECT: enum fault_mode, every Nth commit */
+	/* the outbox relay and the janitor (cgi/relay.c, README "Events") */
+	char *events_url, *events_secret;   /* EVENTS_WEBHOOK_URL ("" = no relay), EVENTS_WEBHOOK_SECRET */
+	long events_timeout;                /* EVENTS_TIMEOUT seconds per delivery */
+	long events_poll_ms;                /* EVENTS_POLL_MS between looks at the outbox */
+	long events_retry_min, events_retry_max; /* EVENTS_RETRY_MIN / _MAX seconds of backoff */
+	long events_retention;              /* EVENTS_RETENTION seconds a delivered row is kept */
+	long events_max_age;                /* EVENTS_MAX_AGE seconds an undelivered row is kept */
+	long janitor_interval;              /* JANITOR_INTERVAL seconds between purges */
 };
 
 /* FAULT_INJECT modes: what happens to every Nth request COMMIT of a worker (sql/db.c). */

@@ -12,6 +12,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/metadata.h"
+#include "common/metadata_limit.h"
 #include "common/ulid.h"
 
 #define CUSTOMER_COLS \
@@ -304,6 +305,11 @@ static enum db_rc update_once(struct db *db, void *ctx)
 	if (pt->metadata) {
 		int changed = 0;
 		char *m = metadata_merge(a, c->metadata, pt->metadata, &changed);
+		/* before any write of this transaction (the billing address below comes after) */
+		if (changed && !metadata_fits(m)) {
+			src = STORE_METADATA_TOO_LARGE;
+			goto fail;
+		}
 		if (changed) {
 			nc.metadata = m;
 			customer_changed = 1;

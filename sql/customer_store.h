@@ -27,6 +27,7 @@ enum store_rc {
 	STORE_REVOKED,       /* credential older than the last password change */
 	STORE_UNAVAILABLE,   /* database unreachable */
 	STORE_ERROR,         /* anything else (logged) */
+	STORE_METADATA_TOO_LARGE, /* the merged metadata would exceed METADATA_MAX_BYTES */
 };
 
 /* Address columns a patch may set, in Medusa's AddressPayload terms. */

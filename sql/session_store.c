@@ -1,6 +1,6 @@
 /*
  * session_store: three statements on `session`. Expired rows are ignored by
- * the lookup; a periodic DELETE of expired rows can run from cron (README).
+ * the lookup; the pool's janitor deletes them in batches (sql/janitor.c).
  */
 #include "sql/session_store.h"
 

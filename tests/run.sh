@@ -70,6 +70,15 @@ if [ "$UNIT_ONLY" = 0 ]; then
 		export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$VAR/sanitizer"
 		export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$VAR/sanitizer"
 	fi
+	# the outbox relay delivers to a real receiver (tests/integration/webhook_receiver.py);
+	# short retries and purges so test_growth.py sees them within its waits
+	HOOK_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	CTL_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	export EVENTS_WEBHOOK_SECRET="$(openssl rand -hex 32)"
+	export EVENTS_WEBHOOK_URL="http://127.0.0.1:$HOOK_PORT/hooks/medusa" EVENTS_RECEIVER_URL="http://127.0.0.1:$CTL_PORT"
+	export EVENTS_RETRY_MIN=1 EVENTS_RETRY_MAX=2 EVENTS_POLL_MS=200 EVENTS_RETENTION=60 JANITOR_INTERVAL=1
+	python3 "$ROOT/tests/integration/webhook_receiver.py" "$HOOK_PORT" "$CTL_PORT" >"$OUT/receiver.log" 2>&1 &
+	RECEIVER_PID=$!
 	if "$ROOT/scripts/stack.sh" start >"$OUT/stack.log" 2>&1; then
 		export BASE_URL="http://127.0.0.1:$PORT"
 		for t in "$ROOT"/tests/integration/test_*.py "$ROOT"/tests/integration/replay.py; do
@@ -82,6 +91,8 @@ if [ "$UNIT_ONLY" = 0 ]; then
 		FAIL=$((FAIL + 1))
 	fi
 	"$ROOT/scripts/stack.sh" stop >>"$OUT/stack.log" 2>&1
+	kill "$RECEIVER_PID" 2>/dev/null
+	wait "$RECEIVER_PID" 2>/dev/null
 	# a worker that crashed is restarted by the master, so look at the log too
 	# (test_pool.py kills workers on purpose and lists their pids in $VAR/test_pool.killed)
 	crashes=$(grep -hE "killed by signal|AddressSanitizer|runtime error" "$VAR"/log/*.log 2>/dev/null |

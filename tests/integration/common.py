@@ -736,3 +736,54 @@ class Matcher:
         i = next((k for k, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
         return "raw bytes differ at offset %d: got ...%s..., want ...%s..." % (
             i, short(got[max(0, i - 30):i + 40], 120), short(want[max(0, i - 30):i + 40], 120))
+
+
+# --------------------------------------------------------------------------
+# the outbox relay's receiver (tests/integration/webhook_receiver.py, started by tests/run.sh)
+
+RECEIVER_URL = os.environ.get("EVENTS_RECEIVER_URL", "").rstrip("/")
+
+
+def receiver_call(method, path, obj=None):
+    """One call to the receiver's control port; the decoded JSON answer."""
+    u = urllib.parse.urlsplit(RECEIVER_URL)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    try:
+        body = json.dumps(obj).encode() if obj is not None else None
+        c.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
+        return json.loads(c.getresponse().read() or b"null")
+    finally:
+        c.close()
+
+
+def deliveries():
+    """Every POST the relay made to the receiver, oldest first, each with its body decoded ("json")."""
+    out = receiver_call("GET", "/deliveries")
+    for d in out:
+        try:
+            d["json"] = json.loads(d["body"])
+        except ValueError:
+            d["json"] = None
+    return out
+
+
+def wait_delivery(match, timeout=10.0):
+    """The newest delivery answered 2xx whose decoded body satisfies match(body), waiting up to timeout s;
+    None if none came."""
+    deadline = time.time() + timeout
+    while True:
+        for d in reversed(deliveries()):
+            if d["answer"] // 100 == 2 and d.get("json") is not None and match(d["json"]):
+                return d
+        if time.time() > deadline:
+            return None
+        time.sleep(0.1)
+
+
+def delivered_reset_token(customer_id, exclude=(), timeout=10.0):
+    """The newest reset token delivered for customer_id that is not in exclude (None if none came in
+    time). Reset tokens reach the mailer only through the relay (API.md section 10)."""
+    d = wait_delivery(lambda j: j.get("event") == "customer.password_reset"
+                      and (j.get("data") or {}).get("id") == customer_id
+                      and (j.get("data") or {}).get("token") not in exclude, timeout)
+    return d["json"]["data"]["token"] if d else None

@@ -499,7 +499,13 @@ def t_sql_strings():
 # 5. password reset token replay
 
 
-def outbox_token(customer_id):
+def outbox_token(customer_id, exclude=()):
+    if common.RECEIVER_URL:
+        # the relay delivers the token and deletes its row at once: read what the mailer got
+        tok = common.delivered_reset_token(customer_id, exclude)
+        if tok:
+            SENSITIVE.add(tok)
+        return tok
     rows = DB.run("SELECT data FROM event_outbox WHERE event = 'customer.password_reset' AND "
                   "JSON_VALUE(data, '$.id') = %s ORDER BY id DESC LIMIT 1" % q(customer_id))
     if not rows:
@@ -523,7 +529,7 @@ def t_reset_replay():
     r = call("POST", "/store/customers/password-token", {"email": d.email})
     tap.check(r.status == 204 and r.body == b"", "reset: password-token -> 204, empty body", r.brief())
     tok = outbox_token(d.id)
-    if not tap.check(tok, "reset: the token is in event_outbox", "no customer.password_reset row for %s" % d.id):
+    if not tap.check(tok, "reset: the token is in event_outbox (or was delivered from it)", "no customer.password_reset row for %s" % d.id):
         return
     tap.check(all(tok.encode() not in b for _, b in BODIES), "reset: the token never appeared in an answer")
     forged_reset = jwt_encode({"customer_id": d.id, "exp": int(time.time()) + 900, "iat": int(time.time())})
@@ -558,7 +564,7 @@ def t_reset_replay():
     expect_401(call("GET", ME, token=old_token), "reset: a bearer token issued before the reset -> 401")
     # a second token request gives a different token; the first stays dead
     call("POST", "/store/customers/password-token", {"email": d.email})
-    tok2 = outbox_token(d.id)
+    tok2 = outbox_token(d.id, exclude=(tok,))
     tap.check(tok2 and tok2 != tok, "reset: a new request gives a new token")
     r = call("POST", "/store/customers/password-reset", {"email": d.email, "token": tok, "password": "Replay-4"})
     expect_err(r, 401, "unauthorized", RESET_MSG, "reset: the first token stays dead after a new one is issued")
