@@ -105,8 +105,10 @@ int relay_reaped(pid_t pid, int status)
 	}
 	if (WIFSIGNALED(status))
 		log_warn("relay %d killed by signal %d", (int)pid, WTERMSIG(status));
-	else
+	else if (WEXITSTATUS(status))
 		log_warn("relay %d exited with status %d", (int)pid, WEXITSTATUS(status));
+	else
+		log_info("relay %d stopped (SIGTERM from outside the pool): starting another", (int)pid);
 	if (now - relay_started_ms < RELAY_YOUNG_MS) {
 		relay_backoff_ms = relay_backoff_ms ? relay_backoff_ms * 2 : RELAY_BACKOFF_MIN_MS;
 		if (relay_backoff_ms > RELAY_BACKOFF_MAX_MS)

@@ -208,6 +208,9 @@ def children(pid):
             continue
         # the ppid is the 2nd field after the ")" that ends the command name
         fields = stat[stat.rindex(")") + 2:].split()
+        # workers only: the pool's relay process (README "Events") has its own restart delay
+        if stat[stat.index("(") + 1:stat.rindex(")")] == "medusa-c-relay":
+            continue
         if len(fields) > 1 and fields[1] == str(pid):
             kids.append(int(d))
     return kids
