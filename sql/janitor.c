@@ -12,6 +12,7 @@
 #include "common/config.h"
 #include "common/customer_json.h"
 #include "common/log.h"
+#include "sql/idem_store.h"
 #include "sql/outbox_store.h"
 
 static long keep_none(const struct config *cfg)
@@ -36,6 +37,18 @@ static long keep_undelivered(const struct config *cfg)
 	return cfg->events_max_age;
 }
 
+static long keep_idem_answer(const struct config *cfg)
+{
+	(void)cfg;
+	return IDEM_KEEP_S;
+}
+
+static long keep_idem_marker(const struct config *cfg)
+{
+	(void)cfg;
+	return IDEM_MARKER_KEEP_S;
+}
+
 static const char SQL_SESSIONS[] = "DELETE FROM session WHERE expires_at < ? LIMIT ?";
 static const char SQL_DELIVERED[] = "DELETE FROM event_outbox WHERE processed_at < ? LIMIT ?";
 /* a reset token is dead after its exp: delivered or not, its row goes (spent ones went at delivery) */
@@ -48,6 +61,8 @@ static const struct janitor_prune janitor_prunes[] = {
 	{ "delivered events past EVENTS_RETENTION", SQL_DELIVERED, keep_delivered, 0 },
 	{ "expired password reset tokens", SQL_RESET_TOKENS, keep_reset_token, 0 },
 	{ "undelivered events past EVENTS_MAX_AGE", SQL_UNDELIVERED, keep_undelivered, 1 },
+	{ "Idempotency-Key answers older than 25 h", IDEM_PRUNE_ANSWERS_SQL, keep_idem_answer, 0 },
+	{ "commit markers of workers silent for a day", IDEM_PRUNE_MARKERS_SQL, keep_idem_marker, 0 },
 };
 
 static void pause_ms(long ms)

@@ -156,6 +156,21 @@ def t_sessions():
     tap.check(sql("SELECT 1 FROM session WHERE sid = @a0", live) == [["1"]], "janitor: a live session stays")
 
 
+def t_idempotency_prune():
+    """The janitor's rows for idem_store: answers older than 25 h, markers of workers silent for a day."""
+    k_old, k_new, w_old = "old-" + common.RUN, "new-" + common.RUN, ("w" + common.RUN).ljust(32, "0")
+    for k, age in ((k_old, 25 * 3600 + 60), (k_new, 3600)):
+        sql("INSERT INTO idempotency_key (scope, idem_key, fingerprint, status, content_type, headers, body, "
+            "created_at) VALUES ('growth-test', @a0, REPEAT('0', 64), 200, 'application/json', '', '{}', "
+            "NOW(3) - INTERVAL @a1 SECOND)", k, age)
+    sql("INSERT INTO tx_marker (worker, txid, updated_at) VALUES (@a0, 1, NOW(3) - INTERVAL 86460 SECOND)", w_old)
+    gone = wait_until(lambda: not sql("SELECT 1 FROM idempotency_key WHERE idem_key = @a0", k_old)
+                      and not sql("SELECT 1 FROM tx_marker WHERE worker = @a0", w_old), 6)
+    tap.check(gone, "janitor: an Idempotency-Key answer older than 25 h and a day-old commit marker are deleted")
+    tap.check(sql("SELECT 1 FROM idempotency_key WHERE idem_key = @a0", k_new) == [["1"]],
+              "janitor: a one-hour-old Idempotency-Key answer stays")
+
+
 def t_retention():
     """Delivered rows go EVENTS_RETENTION after delivery, not before."""
     a, _, _, _ = register("ret1")
@@ -388,6 +403,7 @@ def main():
         tap.finish()
     t_metadata()
     t_sessions()
+    t_idempotency_prune()
     t_every_event()
     t_retention()
     t_undeliverable()
