@@ -312,9 +312,10 @@ def checks(st):
     glat = [g.elapsed for g in good_gets]
     tap.note("GET /me under a 16-address login flood: median %.1f ms, p90 %.1f ms, max %.1f ms (%d requests)" % (
         1000 * pct(glat, 0.5), 1000 * pct(glat, 0.9), 1000 * max(glat or [0]), len(glat)))
-    # without the password pool the flood made GET wait for scrypt (175 ms of CPU per hash):
-    # a median under 100 ms could not be reached then
-    tap.check(glat and pct(glat, 0.5) < 0.100, "GET /me keeps answering fast during the flood (median < 100 ms)",
+    # without the password pool and its limits (every scrypt route in the main pool, as before)
+    # this median was 13.4 s; 8-40 ms with them on a loaded 2-core machine. The bound is
+    # generous so that a busy machine cannot make it flake
+    tap.check(glat and pct(glat, 0.5) < 0.250, "GET /me keeps answering fast during the flood (median < 250 ms)",
               "median %.1f ms" % (1000 * pct(glat, 0.5)))
     fl = [r for r in fres if isinstance(r, Response)]
     fl429 = [r for r in fl if r.status == 429]
