@@ -132,6 +132,14 @@ enum api_err pv_price_context(struct req *r, struct pv_ctx *c, const struct qe_q
 	return API_OK;
 }
 
+const char *pv_path_id(struct req *r)
+{
+	const char *id = query_decode_component(&r->arena, r->params[0], strlen(r->params[0]));
+	if (!id)
+		respond_fail(r, E_INVALID_DATA, "URI malformed");
+	return id;
+}
+
 int pv_in_scope(const struct pv_ctx *c, const struct pc_product *p)
 {
 	if (!c->channels)

@@ -44,6 +44,9 @@ int pv_cache_get(struct req *r, const struct pv_ctx *c, char tag);
 /* Stores r->out as the answer for (tag, query, scope). */
 void pv_cache_put(struct req *r, const struct pv_ctx *c, char tag);
 
+/* The :id route parameter decoded as Express decodes it; NULL (400 "URI malformed" recorded) if it cannot be. */
+const char *pv_path_id(struct req *r);
+
 /* 1 if the product is in the request's channels. */
 int pv_in_scope(const struct pv_ctx *c, const struct pc_product *p);
 

@@ -291,6 +291,17 @@ enum api_err products_list(struct req *r)
 		return e;
 	struct filter f;
 	build_filter(r, &c, &q, &f);
+	if (f.has_channels && !c.key) {
+		/* withDefaultSalesChannel only fills in a missing sales_channel_id */
+		c.channels = f.channels;
+		c.nchannels = f.nchannels;
+	} else if (f.has_channels) {
+		/* with a key, the channels asked for must be the key's */
+		for (size_t i = 0; i < f.nchannels; i++)
+			if (!in_list(f.channels[i], (const char **)c.channels, c.nchannels))
+				return respond_fail(r, E_INVALID_DATA,
+						    "Provided request body contains errors. Please check the data and retry the request");
+	}
 	const struct pc_snapshot *s = c.s;
 	struct pc_product **hits = arena_alloc(&r->arena, sizeof(*hits) * (s->nproducts ? s->nproducts : 1));
 	size_t n = 0;
@@ -327,7 +338,9 @@ enum api_err products_get(struct req *r)
 		return API_OK;
 	if ((e = pv_price_context(r, &c, &q)))
 		return e;
-	const char *id = r->params[0];
+	const char *id = pv_path_id(r);
+	if (!id)
+		return E_INVALID_DATA;
 	const struct pc_product *p = NULL;
 	for (size_t i = 0; i < c.s->nproducts && !p; i++)
 		if (strcmp(c.s->products[i].id, id) == 0)

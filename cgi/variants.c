@@ -137,7 +137,9 @@ enum api_err variants_get(struct req *r)
 		return API_OK;
 	if ((e = pv_price_context(r, &c, &q)))
 		return e;
-	const char *id = r->params[0];
+	const char *id = pv_path_id(r);
+	if (!id)
+		return E_INVALID_DATA;
 	const struct pc_variant *v = NULL;
 	for (size_t i = 0; i < c.s->nvariants && !v; i++)
 		if (strcmp(c.s->variants[i].id, id) == 0)

@@ -259,7 +259,6 @@ static enum store_rc attach(struct loader *l, struct pc_snapshot *s, const struc
 	enum store_rc rc = run(l, sql, &r);
 	if (rc != STORE_OK)
 		return rc;
-	(void)s;
 	for (size_t i = 0; i < r.nrows; i++) {
 		struct pc_product *p = idx_find(pix, s->nproducts, db_cell(&r, i, 0));
 		if (!p)

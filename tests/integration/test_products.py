@@ -95,6 +95,9 @@ MESSAGES = [
     ("/store/variants/variant_nope", 404, "Variant with id: variant_nope was not found"),
     ("/store/variants?foo=1", 400, "property foo should not exist"),
     ("/store/variants?expand=nope", 400, "Requested fields [nope] are not valid"),
+    ("/store/products/%C0%AF", 400, "URI malformed"),
+    ("/store/variants/%E0%A4", 400, "URI malformed"),
+    ("/store/products/prod%5Fnope", 404, "Product with id: prod_nope was not found"),
 ]
 
 HOSTILE = [
@@ -120,6 +123,10 @@ def part1(base):
     tap.check(st == 400, "an unknown publishable key on variants -> 400", "got %s" % st)
     st, h, b = get(base, "/store/products/search", {"Content-Type": "application/json"}, "POST", b'{"q":"shirt"}')
     tap.check(st == 200 and b == b'{"hits":[]}', "POST /store/products/search -> {\"hits\":[]}", "got %s %r" % (st, b[:200]))
+    st, body = jget(base, "/store/products?sales_channel_id[]=sc_nope")
+    tap.check(st == 200 and body.get("count") == 0 and body.get("products") == [],
+              "sales_channel_id names the channels instead of the default one (none here)",
+              "got %s %s" % (st, common.short(body)))
     bad = []
     for route in ("/store/products", "/store/products/prod_x", "/store/variants", "/store/variants/variant_x"):
         for q in HOSTILE:
