@@ -8,6 +8,7 @@
 
 #include "cgi/idempotency.h"
 #include "cgi/pool.h"
+#include "cgi/catalogue.h"
 
 #include <string.h>
 #include <strings.h>
@@ -65,6 +66,18 @@ static const struct route routes[] = {
 	{ "GET", "/store/products/:id", products_get, AUTH_NONE, 0 },
 	{ "GET", "/store/variants", variants_list, AUTH_NONE, 0 },
 	{ "GET", "/store/variants/:id", variants_get, AUTH_NONE, 0 },
+	{ "GET", "/store/regions", regions_list, AUTH_NONE, 0 },
+	{ "GET", "/store/regions/:id", regions_get, AUTH_NONE, 0 },
+	{ "GET", "/store/collections", collections_list, AUTH_NONE, 0 },
+	{ "GET", "/store/collections/:id", collections_get, AUTH_NONE, 0 },
+	{ "GET", "/store/product-categories", categories_list, AUTH_NONE, 0 },
+	{ "GET", "/store/product-categories/:id", categories_get, AUTH_NONE, 0 },
+	{ "GET", "/store/product-tags", product_tags_list, AUTH_NONE, 0 },
+	{ "GET", "/store/product-types", product_types_list, AUTH_NONE, 0 },
+	{ "GET", "/store/shipping-options", shipping_options_list, AUTH_NONE, 0 },
+	{ "GET", "/store/return-reasons", return_reasons_list, AUTH_NONE, 0 },
+	{ "GET", "/store/return-reasons/:id", return_reasons_get, AUTH_NONE, 0 },
+	{ "GET", "/store/gift-cards/:code", gift_cards_get, AUTH_NONE, 0 },
 };
 
 /*

@@ -77,8 +77,11 @@ def api_md_text():
         return None
 
 
-def load_specs(tap):
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected_differences.txt")
+def load_specs(tap, path=None):
+    """The expected differences of path (default expected_differences.txt); replay_store.py
+    reads its own file with the same format."""
+    name_of_file = os.path.basename(path) if path else "expected_differences.txt"
+    path = path or os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected_differences.txt")
     specs = {}
     api = api_md_text()
     api_norm = " ".join(api.split()) if api else None
@@ -86,7 +89,7 @@ def load_specs(tap):
         line = line.rstrip("\n")
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        name = "expected_differences.txt:%d" % lineno
+        name = "%s:%d" % (name_of_file, lineno)
         if " -- API.md: " not in line:
             tap.not_ok(name, "no ' -- API.md: <quote>' part")
             continue

@@ -1,0 +1,67 @@
+/*
+ * catalogue_util: see the header. No state.
+ */
+#include "cgi/catalogue_util.h"
+
+#include <string.h>
+
+#include "common/customer_json.h"
+#include "common/json.h"
+#include "common/query.h"
+#include "common/respond.h"
+
+void catq_dates(struct req *r, const struct qe_query *q, const char *name, struct store_dates *out)
+{
+	long long ms[4];
+	int has[4];
+	memset(out, 0, sizeof(*out));
+	if (!qe_dates(q, name, ms, has))
+		return;
+	for (int i = 0; i < 4; i++) {
+		if (!has[i])
+			continue;
+		/* DATETIME(3) holds years up to 9999 */
+		long long v = ms[i] > 253402300799999LL ? 253402300799999LL : ms[i] < 0 ? 0 : ms[i];
+		char *t = arena_alloc(&r->arena, 24);
+		customer_db_time(v, t);
+		t[23] = '\0';
+		out->op[i] = t;
+	}
+}
+
+const char *catq_json_list(struct req *r, const struct qe_query *q, const char *name)
+{
+	const char **v = NULL;
+	size_t n = qe_strings(&r->arena, q, name, &v);
+	if (!v)
+		return NULL;
+	struct buf b;
+	buf_init(&b);
+	buf_addc(&b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		json_w_strz(&b, v[i]);
+	}
+	buf_addc(&b, ']');
+	char *s = arena_strndup(&r->arena, b.data, b.len);
+	buf_release(&b);
+	return s;
+}
+
+const char *catq_param(struct req *r, int i)
+{
+	const char *raw = r->params[i];
+	char *s = query_decode_component(&r->arena, raw, strlen(raw));
+	if (!s)
+		respond_fail(r, E_INVALID_DATA, "URI malformed");
+	return s;
+}
+
+unsigned char *catq_select(struct req *r, const struct qe_query *q, const struct rowj_col *cols, size_t n)
+{
+	unsigned char *sel = arena_alloc(&r->arena, n ? n : 1);
+	for (size_t i = 0; i < n; i++)
+		sel[i] = (unsigned char)qe_field(q, cols[i].name);
+	return sel;
+}

@@ -1,0 +1,27 @@
+/*
+ * catalogue_util: small pieces the catalogue handlers share (cgi/regions.c,
+ * collections.c, product_tags.c, ...): query values turned into store
+ * filters, the decoded path parameter, and the selection mask of an
+ * entity's columns. Everything returned is request-arena memory.
+ */
+#ifndef CATALOGUE_UTIL_H
+#define CATALOGUE_UTIL_H
+#include <stddef.h>
+
+#include "common/qengine.h"
+#include "common/req.h"
+#include "common/rowjson.h"
+#include "sql/region_store.h"
+
+/* The DateComparisonOperator of parameter name as DB timestamps (all NULL when absent). */
+void catq_dates(struct req *r, const struct qe_query *q, const char *name, struct store_dates *out);
+
+/* A string-or-array parameter as JSON array text for the stores' JSON_CONTAINS; NULL when absent. */
+const char *catq_json_list(struct req *r, const struct qe_query *q, const char *name);
+
+/* r->params[i] decoded as Express decodes route parameters; NULL (and a 400 recorded) when malformed. */
+const char *catq_param(struct req *r, int i);
+
+/* sel[i] = column i is in the query's select (arena memory, n entries). */
+unsigned char *catq_select(struct req *r, const struct qe_query *q, const struct rowj_col *cols, size_t n);
+#endif

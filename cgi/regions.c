@@ -1,0 +1,158 @@
+/*
+ * regions: GET /store/regions and /store/regions/:id.
+ *
+ * Medusa 1.20 validates the query (whitelist: unknown parameters are 400),
+ * takes fields (any Region column; id always, created_at too on the list)
+ * and expand within the default relations, which the answer shows
+ * alphabetically after the columns: countries, currency,
+ * fulfillment_providers, payment_providers. The list envelope is
+ * {regions, count, limit, offset}, newest first, default limit 100.
+ */
+#include <string.h>
+
+#include "cgi/catalogue.h"
+#include "cgi/catalogue_util.h"
+#include "cgi/router.h"
+#include "common/json.h"
+#include "common/respond.h"
+#include "sql/region_store.h"
+
+static const char *const region_fields[] = {
+	"id", "created_at", "updated_at", "deleted_at", "name", "currency_code", "tax_rate", "tax_code",
+	"gift_cards_taxable", "automatic_taxes", "tax_provider_id", "metadata", NULL,
+};
+static const char *const region_relations[] = {
+	"countries", "payment_providers", "fulfillment_providers", "currency", NULL,
+};
+
+static const struct qe_param list_params[] = {
+	{ "limit", QE_NUMBER, NULL }, { "offset", QE_NUMBER, NULL },
+	{ "created_at", QE_DATES, NULL }, { "updated_at", QE_DATES, NULL },
+	{ "fields", QE_STRING, NULL }, { "expand", QE_STRING, NULL },
+};
+static const struct qe_route list_route = {
+	.params = list_params, .nparams = sizeof(list_params) / sizeof(list_params[0]),
+	.default_fields = region_fields, .default_relations = region_relations,
+	.allowed_relations = region_relations, .known_fields = region_fields,
+	.default_limit = 100, .is_list = 1,
+};
+static const struct qe_param get_params[] = {
+	{ "fields", QE_STRING, NULL }, { "expand", QE_STRING, NULL },
+};
+static const struct qe_route get_route = {
+	.params = get_params, .nparams = sizeof(get_params) / sizeof(get_params[0]),
+	.default_fields = region_fields, .default_relations = region_relations,
+	.allowed_relations = region_relations, .known_fields = region_fields,
+};
+
+/* Appends the rows of links whose column key_col equals region_id, as objects of cols from column c0. */
+static void linked(struct buf *b, const struct db_rows *rows, unsigned key_col, const char *region_id,
+		   const struct rowj_col *cols, size_t ncols, unsigned c0)
+{
+	int n = 0;
+	buf_addc(b, '[');
+	for (size_t i = 0; i < rows->nrows; i++) {
+		const char *k = db_cell(rows, i, key_col);
+		if (!k || strcmp(k, region_id) != 0)
+			continue;
+		if (n++)
+			buf_addc(b, ',');
+		rowj_object(b, cols, ncols, &rows->cells[i * rows->ncols + c0], NULL);
+	}
+	buf_addc(b, ']');
+}
+
+/* One region (row i of the list statement) with the relations the query asks for. */
+static void region_json(struct buf *b, const struct qe_query *q, const unsigned char *sel, const struct db_rows *rows,
+			size_t i, const struct region_links *l)
+{
+	char **cells = &rows->cells[i * rows->ncols];
+	size_t m = rowj_open(b, region_cols, REGION_NCOLS, cells, sel);
+	const char *id = cells[0];
+	if (qe_relation(q, "countries")) {
+		rowj_key(b, &m, "countries");
+		linked(b, &l->countries, COUNTRY_NCOLS - 1, id, country_cols, COUNTRY_NCOLS, 0);
+	}
+	if (qe_relation(q, "currency")) {
+		rowj_key(b, &m, "currency");
+		if (cells[REGION_NCOLS])
+			rowj_object(b, currency_cols, CURRENCY_NCOLS, cells + REGION_NCOLS, NULL);
+		else
+			buf_adds(b, "null");
+	}
+	if (qe_relation(q, "fulfillment_providers")) {
+		rowj_key(b, &m, "fulfillment_providers");
+		linked(b, &l->fulfillment, 0, id, provider_cols, PROVIDER_NCOLS, 1);
+	}
+	if (qe_relation(q, "payment_providers")) {
+		rowj_key(b, &m, "payment_providers");
+		linked(b, &l->payment, 0, id, provider_cols, PROVIDER_NCOLS, 1);
+	}
+	buf_addc(b, '}');
+}
+
+static int wants_links(const struct qe_query *q)
+{
+	return qe_relation(q, "countries") || qe_relation(q, "fulfillment_providers") ||
+	       qe_relation(q, "payment_providers");
+}
+
+enum api_err regions_list(struct req *r)
+{
+	struct qe_query q;
+	enum api_err e = qe_parse_req(r, &list_route, &q);
+	if (e != API_OK)
+		return e;
+	struct region_filter f = { 0 };
+	catq_dates(r, &q, "created_at", &f.created_at);
+	catq_dates(r, &q, "updated_at", &f.updated_at);
+	struct db_rows rows;
+	long long count = 0;
+	struct region_links links = { 0 };
+	enum store_rc rc = region_store_list(&r->w->db, &r->arena, &f, q.limit, q.offset, &rows, &count);
+	if (rc == STORE_OK && rows.nrows && wants_links(&q))
+		rc = region_store_links(&r->w->db, &r->arena, &links);
+	if (rc != STORE_OK)
+		return store_fail(rc);
+	const unsigned char *sel = catq_select(r, &q, region_cols, REGION_NCOLS);
+	buf_adds(r->out, "{\"regions\":[");
+	for (size_t i = 0; i < rows.nrows; i++) {
+		if (i)
+			buf_addc(r->out, ',');
+		region_json(r->out, &q, sel, &rows, i, &links);
+	}
+	buf_addc(r->out, ']');
+	buf_addc(r->out, ',');
+	qe_w_member_num(r->out, "count", (double)count);
+	buf_addc(r->out, ',');
+	qe_w_member_num(r->out, "limit", q.limit_echo);
+	buf_addc(r->out, ',');
+	qe_w_member_num(r->out, "offset", q.offset_echo);
+	buf_addc(r->out, '}');
+	return API_OK;
+}
+
+enum api_err regions_get(struct req *r)
+{
+	const char *id = catq_param(r, 0);
+	if (!id)
+		return r->err;
+	struct qe_query q;
+	enum api_err e = qe_parse_req(r, &get_route, &q);
+	if (e != API_OK)
+		return e;
+	struct region_filter f = { .id = id };
+	struct db_rows rows;
+	struct region_links links = { 0 };
+	enum store_rc rc = region_store_list(&r->w->db, &r->arena, &f, 1, 0, &rows, NULL);
+	if (rc == STORE_OK && rows.nrows && wants_links(&q))
+		rc = region_store_links(&r->w->db, &r->arena, &links);
+	if (rc != STORE_OK)
+		return store_fail(rc);
+	if (!rows.nrows)
+		return respond_fail(r, E_NOT_FOUND, "Region with %s was not found", id);
+	buf_adds(r->out, "{\"region\":");
+	region_json(r->out, &q, catq_select(r, &q, region_cols, REGION_NCOLS), &rows, 0, &links);
+	buf_addc(r->out, '}');
+	return API_OK;
+}

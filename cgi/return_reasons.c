@@ -1,0 +1,92 @@
+/*
+ * return_reasons: GET /store/return-reasons and /store/return-reasons/:id.
+ *
+ * The list holds the top-level reasons (parent_return_reason_id IS NULL),
+ * each with parent_return_reason and return_reason_children; retrieve
+ * answers any reason the same way. The reason itself is written without its
+ * metadata (Medusa's store select), its parent and children with every
+ * column. Neither route validates its query. The table is small and read
+ * whole (one statement), then joined here.
+ */
+#include <string.h>
+
+#include "cgi/catalogue.h"
+#include "cgi/catalogue_util.h"
+#include "cgi/router.h"
+#include "common/respond.h"
+#include "sql/taxonomy_store.h"
+
+/* The store's select: every column but metadata. */
+static const unsigned char reason_sel[RETURN_REASON_NCOLS] = { 1, 1, 1, 1, 1, 1, 1, 1, 0 };
+#define RR_PARENT 7
+
+static char **row(const struct db_rows *rows, size_t i)
+{
+	return &rows->cells[i * rows->ncols];
+}
+
+static void reason_json(struct buf *b, const struct db_rows *rows, size_t i)
+{
+	char **cells = row(rows, i);
+	size_t m = rowj_open(b, return_reason_cols, RETURN_REASON_NCOLS, cells, reason_sel);
+	rowj_key(b, &m, "parent_return_reason");
+	size_t parent = rows->nrows;
+	for (size_t k = 0; cells[RR_PARENT] && k < rows->nrows; k++)
+		if (strcmp(row(rows, k)[0], cells[RR_PARENT]) == 0)
+			parent = k;
+	if (parent < rows->nrows)
+		rowj_object(b, return_reason_cols, RETURN_REASON_NCOLS, row(rows, parent), NULL);
+	else
+		buf_adds(b, "null");
+	rowj_key(b, &m, "return_reason_children");
+	buf_addc(b, '[');
+	int n = 0;
+	for (size_t k = 0; k < rows->nrows; k++) {
+		const char *p = row(rows, k)[RR_PARENT];
+		if (!p || strcmp(p, cells[0]) != 0)
+			continue;
+		if (n++)
+			buf_addc(b, ',');
+		rowj_object(b, return_reason_cols, RETURN_REASON_NCOLS, row(rows, k), NULL);
+	}
+	buf_adds(b, "]}");
+}
+
+enum api_err return_reasons_list(struct req *r)
+{
+	struct db_rows rows;
+	enum store_rc rc = return_reason_store_all(&r->w->db, &r->arena, &rows);
+	if (rc != STORE_OK)
+		return store_fail(rc);
+	buf_adds(r->out, "{\"return_reasons\":[");
+	int n = 0;
+	for (size_t i = 0; i < rows.nrows; i++) {
+		if (row(&rows, i)[RR_PARENT])
+			continue;
+		if (n++)
+			buf_addc(r->out, ',');
+		reason_json(r->out, &rows, i);
+	}
+	buf_adds(r->out, "]}");
+	return API_OK;
+}
+
+enum api_err return_reasons_get(struct req *r)
+{
+	const char *id = catq_param(r, 0);
+	if (!id)
+		return r->err;
+	struct db_rows rows;
+	enum store_rc rc = return_reason_store_all(&r->w->db, &r->arena, &rows);
+	if (rc != STORE_OK)
+		return store_fail(rc);
+	for (size_t i = 0; i < rows.nrows; i++) {
+		if (strcmp(row(&rows, i)[0], id) != 0)
+			continue;
+		buf_adds(r->out, "{\"return_reason\":");
+		reason_json(r->out, &rows, i);
+		buf_addc(r->out, '}');
+		return API_OK;
+	}
+	return respond_fail(r, E_NOT_FOUND, "Return Reason with id: %s was not found.", id);
+}

@@ -1,0 +1,144 @@
+/*
+ * shipping_options: GET /store/shipping-options (product_ids, region_id,
+ * is_return), each option priced for its own region (transcript 067):
+ * price_incl_tax, tax_rates, tax_amount after the columns and requirements.
+ *
+ * As Medusa 1.20 (routes/store/shipping-options/list-options.ts): options
+ * that are not admin_only; is_return filters only when given, true only for
+ * the string "true"; region_id filters when non-empty. product_ids maps the
+ * products to their shipping profiles, but Medusa loads them without
+ * profile_id, so the filter is profile_id IN (undefined...) and no option
+ * matches: any product_ids answers [] (transcript 070, copied as recorded).
+ *
+ * The rates of an option are its shipping tax rates in its region, else the
+ * region's default {rate: region.tax_rate, name: "default", code: "default"};
+ * tax_amount = Math.round(amount * sum(rate / 100)) (common/pricing.c), and
+ * price_incl_tax = amount + tax_amount.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgi/catalogue.h"
+#include "cgi/catalogue_util.h"
+#include "cgi/router.h"
+#include "common/json.h"
+#include "common/pricing.h"
+#include "common/respond.h"
+#include "sql/region_store.h"
+
+static const struct qe_param params[] = {
+	{ "product_ids", QE_STRING, NULL }, { "region_id", QE_STRING, NULL }, { "is_return", QE_ANY, NULL },
+};
+static const struct qe_route route = { .params = params, .nparams = sizeof(params) / sizeof(params[0]) };
+
+/* Rows of rows whose column 0 equals option_id: [first, end). Rows are sorted by that column. */
+static void span(const struct db_rows *rows, const char *option_id, size_t *first, size_t *end)
+{
+	size_t i = 0;
+	while (i < rows->nrows && strcmp(db_cell(rows, i, 0), option_id) != 0)
+		i++;
+	*first = i;
+	while (i < rows->nrows && strcmp(db_cell(rows, i, 0), option_id) == 0)
+		i++;
+	*end = i;
+}
+
+static void option_json(struct buf *b, const struct db_rows *opts, size_t i, const struct db_rows *reqs,
+			const struct db_rows *rates, struct arena *a)
+{
+	char **cells = &opts->cells[i * opts->ncols];
+	size_t m = rowj_open(b, shipping_option_cols, SHIPPING_OPTION_NCOLS, cells, NULL);
+	size_t first, end;
+
+	rowj_key(b, &m, "requirements");
+	buf_addc(b, '[');
+	/* requirements are keyed by shipping_option_id (column 1): scan */
+	int n = 0;
+	for (size_t k = 0; k < reqs->nrows; k++) {
+		if (strcmp(db_cell(reqs, k, 1), cells[0]) != 0)
+			continue;
+		if (n++)
+			buf_addc(b, ',');
+		rowj_object(b, requirement_cols, REQUIREMENT_NCOLS, &reqs->cells[k * reqs->ncols], NULL);
+	}
+	buf_addc(b, ']');
+
+	span(rates, cells[0], &first, &end);
+	size_t nr = end > first ? end - first : 1;
+	const char **rate_text = arena_alloc(a, nr * sizeof(*rate_text));
+	const char **names = arena_alloc(a, nr * sizeof(*names));
+	const char **codes = arena_alloc(a, nr * sizeof(*codes));
+	if (end > first) {
+		for (size_t k = first; k < end; k++) {
+			rate_text[k - first] = db_cell(rates, k, 1);
+			names[k - first] = db_cell(rates, k, 2);
+			codes[k - first] = db_cell(rates, k, 3);
+		}
+	} else {
+		rate_text[0] = cells[SHIPPING_OPTION_NCOLS]; /* the region's tax_rate */
+		names[0] = codes[0] = "default";
+	}
+	long long amount = cells[9] ? strtoll(cells[9], NULL, 10) : 0;
+	long long tax = pricing_tax(amount, pricing_rate_sum(rate_text, nr));
+	rowj_key(b, &m, "price_incl_tax");
+	buf_addll(b, amount + tax);
+	rowj_key(b, &m, "tax_rates");
+	buf_addc(b, '[');
+	for (size_t k = 0; k < nr; k++) {
+		if (k)
+			buf_addc(b, ',');
+		buf_adds(b, "{\"rate\":");
+		rowj_value(b, RJ_NUM, rate_text[k]);
+		buf_adds(b, ",\"name\":");
+		json_w_strz(b, names[k]);
+		buf_adds(b, ",\"code\":");
+		json_w_strz(b, codes[k]);
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+	rowj_key(b, &m, "tax_amount");
+	buf_addll(b, tax);
+	buf_addc(b, '}');
+}
+
+enum api_err shipping_options_list(struct req *r)
+{
+	struct qe_query q;
+	enum api_err e = qe_parse_req(r, &route, &q);
+	if (e != API_OK)
+		return e;
+	/* @IsBooleanString: "true", "false", "1" or "0" */
+	const struct query_node *ret = query_get(q.q, "is_return");
+	int is_return = -1;
+	if (ret) {
+		static const char *const ok[] = { "true", "false", "1", "0" };
+		int valid = 0;
+		for (int i = 0; ret->type == QUERY_STRING && i < 4; i++)
+			valid |= strcmp(ret->s, ok[i]) == 0;
+		if (!valid)
+			return respond_fail(r, E_INVALID_DATA, "is_return must be a boolean string");
+		is_return = strcmp(ret->s, "true") == 0;
+	}
+	if (query_get(q.q, "product_ids")) {
+		buf_adds(r->out, "{\"shipping_options\":[]}");
+		return API_OK;
+	}
+	const char *region_id = qe_string(&q, "region_id");
+	struct db_rows opts, reqs = { 0 }, rates = { 0 };
+	enum store_rc rc = shipping_store_list(&r->w->db, &r->arena, region_id && *region_id ? region_id : NULL,
+					       is_return, &opts);
+	if (rc == STORE_OK && opts.nrows)
+		rc = shipping_store_requirements(&r->w->db, &r->arena, &reqs);
+	if (rc == STORE_OK && opts.nrows)
+		rc = shipping_store_tax_rates(&r->w->db, &r->arena, &rates);
+	if (rc != STORE_OK)
+		return store_fail(rc);
+	buf_adds(r->out, "{\"shipping_options\":[");
+	for (size_t i = 0; i < opts.nrows; i++) {
+		if (i)
+			buf_addc(r->out, ',');
+		option_json(r->out, &opts, i, &reqs, &rates, &r->arena);
+	}
+	buf_adds(r->out, "]}");
+	return API_OK;
+}
