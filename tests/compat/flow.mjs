@@ -776,9 +776,110 @@ async function catalogueProducts() {
 		res.data.variant.product.id === p0.id, s + ": the variant with its product", res);
 }
 
+// The rest of the catalogue a storefront reads (cgi/regions.c, collections.c, categories.c,
+// product_tags.c, product_types.c, shipping_options.c, return_reasons.c, gift_cards.c): every
+// method of those resources, on the suite's stack (store-seed.json + the extras fixture).
+async function catalogueTaxonomy() {
+	const client = new Medusa({ baseUrl: BASE_URL, maxRetries: 0, axiosAdapter: adapter(true) });
+	const P = "medusa-js catalogue: ";
+	let s = P + "regions.list()";
+	let res = await call(() => client.regions.list());
+	expectStatus(res, 200, s);
+	const regions = (res.data && res.data.regions) || [];
+	check(typeof res.raw === "string" && /^\{"regions":\[.*\],"count":\d+,"limit":100,"offset":0\}$/.test(res.raw),
+		s + ": envelope regions,count,limit,offset", res);
+	const eu = regions.find((r) => r.name === "EU");
+	check(eu && Array.isArray(eu.countries) && eu.currency && eu.currency.code === "eur" &&
+		eu.payment_providers.length && eu.fulfillment_providers.length, s + ": EU with countries, currency, providers", res);
+	if (eu) {
+		s = P + "regions.retrieve(id)";
+		res = await call(() => client.regions.retrieve(eu.id));
+		expectStatus(res, 200, s);
+		eq(res.data && res.data.region, eu, s + ": the region as the list shows it", res);
+	}
+	s = P + "regions.retrieve(unknown id)";
+	res = await call(() => client.regions.retrieve("reg_compat_nope"));
+	expectStatus(res, 404, s);
+	eq(res.data, { type: "not_found", message: "Region with reg_compat_nope was not found" }, s + ": Medusa's 404", res);
+
+	s = P + "collections.list({limit: 5})";
+	res = await call(() => client.collections.list({ limit: 5 }));
+	expectStatus(res, 200, s);
+	check(typeof res.raw === "string" && /\],"count":\d+,"limit":5,"offset":0\}$/.test(res.raw), s + ": envelope", res);
+	const col = res.data && res.data.collections && res.data.collections[0];
+	if (col) {
+		s = P + "collections.retrieve(id)";
+		res = await call(() => client.collections.retrieve(col.id));
+		expectStatus(res, 200, s);
+		eq(res.data && res.data.collection, col, s + ": the collection", res);
+	}
+	s = P + "collections.retrieve(unknown id)";
+	res = await call(() => client.collections.retrieve("pcol_compat_nope"));
+	expectStatus(res, 404, s);
+
+	s = P + "productCategories.list({parent_category_id: null})";
+	res = await call(() => client.productCategories.list({ parent_category_id: "null" }));
+	expectStatus(res, 200, s);
+	check(typeof res.raw === "string" && /^\{"count":\d+,"offset":0,"limit":100,"product_categories":\[/.test(res.raw),
+		s + ": envelope count,offset,limit,product_categories", res);
+	const cat = res.data && res.data.product_categories && res.data.product_categories[0];
+	if (cat) {
+		s = P + "productCategories.retrieve(id, {expand})";
+		res = await call(() => client.productCategories.retrieve(cat.id, { expand: "category_children" }));
+		expectStatus(res, 200, s);
+		check(res.data && res.data.product_category && res.data.product_category.id === cat.id &&
+			Array.isArray(res.data.product_category.category_children) && !("parent_category" in res.data.product_category),
+			s + ": the category with only the relation asked for", res);
+	}
+
+	s = P + "productTags.list({value: [summer]})";
+	res = await call(() => client.productTags.list({ value: ["summer"] }));
+	expectStatus(res, 200, s);
+	check(res.data && res.data.count === 1 && res.data.product_tags[0].value === "summer", s + ": one tag", res);
+	s = P + "productTypes.list({order: value})";
+	res = await call(() => client.productTypes.list({ order: "value" }));
+	expectStatus(res, 200, s);
+	check(res.data && Array.isArray(res.data.product_types) && res.data.limit === 20 &&
+		res.data.product_types.map((t) => t.value).join() === res.data.product_types.map((t) => t.value).sort().join(),
+		s + ": sorted by value", res);
+
+	if (eu) {
+		s = P + "shippingOptions.list({region_id})";
+		res = await call(() => client.shippingOptions.list({ region_id: eu.id }));
+		expectStatus(res, 200, s);
+		const opts = (res.data && res.data.shipping_options) || [];
+		check(opts.length > 0 && opts.every((o) => o.region_id === eu.id &&
+			o.price_incl_tax === o.amount + o.tax_amount && Array.isArray(o.tax_rates)),
+			s + ": the region's options, priced", res);
+	}
+
+	s = P + "returnReasons.list()";
+	res = await call(() => client.returnReasons.list());
+	expectStatus(res, 200, s);
+	const rr = res.data && res.data.return_reasons && res.data.return_reasons[0];
+	if (check(rr && Array.isArray(rr.return_reason_children), s + ": top-level reasons with children", res)) {
+		s = P + "returnReasons.retrieve(id)";
+		res = await call(() => client.returnReasons.retrieve(rr.id));
+		expectStatus(res, 200, s);
+		eq(res.data && res.data.return_reason, rr, s + ": the reason", res);
+	}
+
+	s = P + "giftCards.retrieve(unknown code)";
+	res = await call(() => client.giftCards.retrieve("AAAA-BBBB-CCCC-DDDD"));
+	expectStatus(res, 404, s);
+	eq(res.data, { type: "not_found", message: "Gift card with code: AAAA-BBBB-CCCC-DDDD was not found" },
+		s + ": Medusa's 404", res);
+	s = P + "giftCards.retrieve(code)";
+	res = await call(() => client.giftCards.retrieve("7UB2-8KP7-HVHM-UK23"));
+	expectStatus(res, 200, s);
+	check(res.data && res.data.gift_card && res.data.gift_card.code === "7UB2-8KP7-HVHM-UK23" &&
+		res.data.gift_card.region && res.data.gift_card.region.name === "NA", s + ": the NA card with its region", res);
+}
+
 try {
 	await main();
 	await catalogueProducts();
+	await catalogueTaxonomy();
 } catch (err) {
 	failed++;
 	line("not ok - medusa-js: the flow threw " + (err && err.name) + ": " + (err && err.message));
