@@ -289,6 +289,9 @@ enum api_err products_list(struct req *r)
 		return API_OK;
 	if ((e = pv_price_context(r, &c, &q)))
 		return e;
+	/* a key's scope shows: Medusa loads each product's sales channels then (reference 4.3) */
+	if (c.key)
+		qe_add_relation(&r->arena, &q, "sales_channels");
 	struct filter f;
 	build_filter(r, &c, &q, &f);
 	if (f.has_channels && !c.key) {

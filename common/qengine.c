@@ -441,6 +441,17 @@ int qe_relation(const struct qe_query *q, const char *name)
 	return 0;
 }
 
+void qe_add_relation(struct arena *a, struct qe_query *q, const char *name)
+{
+	if (qe_relation(q, name))
+		return;
+	const char **v = arena_alloc(a, sizeof(*v) * (q->nrelations + 1));
+	if (q->nrelations)
+		memcpy(v, q->relations, sizeof(*v) * q->nrelations);
+	v[q->nrelations++] = name;
+	q->relations = v;
+}
+
 const char *qe_string(const struct qe_query *q, const char *name)
 {
 	const struct query_node *v = query_get(q->q, name);

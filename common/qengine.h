@@ -109,6 +109,8 @@ enum api_err qe_parse_req(struct req *r, const struct qe_route *rt, struct qe_qu
 int qe_field(const struct qe_query *q, const char *name);
 /* 1 if the relations hold name (exact, e.g. "variants.prices"). */
 int qe_relation(const struct qe_query *q, const char *name);
+/* Adds a relation a handler loads on top of the query's (no-op if present). */
+void qe_add_relation(struct arena *a, struct qe_query *q, const char *name);
 /* A string parameter's value, or NULL (absent or not a string). */
 const char *qe_string(const struct qe_query *q, const char *name);
 /*

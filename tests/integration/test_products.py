@@ -334,6 +334,31 @@ def load(d, names):
     return out
 
 
+def keys(st):
+    """A publishable key scopes the list to its channels and adds each product's sales_channels."""
+    demo = os.path.join(ROOT, "demo", "catalogue.json")
+    if not os.path.exists(demo):
+        tap.skip("publishable keys", "no demo/catalogue.json")
+        return
+    ok, out = st.import_file(demo)
+    m = re.search(r"(pk_[0-9A-Z]{26})", out)
+    if not tap.check(ok and m, "import the demo catalogue (it has a publishable key)", out[-500:]):
+        return
+    key = m.group(1)
+    st_, body = jget(st.base, "/store/products?fields=handle&expand=&limit=100", {"x-publishable-api-key": key})
+    prods = body.get("products", []) if isinstance(body, dict) else []
+    chans = {c["id"] for p in prods for c in p.get("sales_channels", [])}
+    tap.check(st_ == 200 and prods and all(list(p) == ["id", "created_at", "handle", "sales_channels"] for p in prods),
+              "with a key every listed product carries sales_channels", "got %s %s" % (st_, common.short(body)))
+    tap.check(len(chans) >= 1, "the key's channel(s) are listed", str(chans))
+    st_, body = jget(st.base, "/store/products/%s?fields=handle&expand=" % prods[0]["id"] if prods else "/x",
+                     {"x-publishable-api-key": key})
+    tap.check(st_ == 200 and "sales_channels" not in body.get("product", {}),
+              "by id with the key: 200, no sales_channels added", "got %s %s" % (st_, common.short(body)))
+    st_, body = jget(st.base, "/store/products?sales_channel_id[]=sc_other", {"x-publishable-api-key": key})
+    tap.check(st_ == 400, "with a key, a sales_channel_id outside its channels is 400", "got %s" % st_)
+
+
 def part2():
     seed = os.path.join(REF, "store-seed.json")
     extras = os.path.join(ROOT, "tests", "fixtures", "store-extras.import.json")
@@ -379,6 +404,7 @@ def part2():
             ours = compare(tap, rp, t, quirk=nn in quirks)
             if nn in quirks and isinstance(ours, dict):
                 tax_per_product(tap, rp, t, ours, regs.get("NA" if "region-na" in t.name else "EU"))
+        keys(st)
     finally:
         st.stop()
 

@@ -119,6 +119,12 @@ int main(void)
 	q = ok_of(&products, "limit=5000&offset=7");
 	CHECK(q.limit == QE_LIMIT_MAX && q.limit_echo == 5000 && q.offset == 7);
 
+	/* a handler's own relation */
+	q = ok_of(&products, "expand=variants");
+	qe_add_relation(&A, &q, "sales_channels");
+	qe_add_relation(&A, &q, "variants");
+	CHECK(q.nrelations == 2 && qe_relation(&q, "sales_channels"));
+
 	/* accessors */
 	q = ok_of(&products, "id[]=a&id[]=b&collection_id[]=x,y&is_giftcard=TRUE&created_at[gt]=2020-01-01");
 	const char **ids;
