@@ -11,6 +11,7 @@
  *   - with an Idempotency-Key, the first answer is stored in the same transaction and given
  *     again for the same key (any pool, any node); another request with that key is 409.
  *     Two requests with one key at once: the second waits for the first's row and replays it.
+ *     Only requests that wrote something store their answer: the others can run again as they are.
  * A conflict (deadlock, Galera certification) runs the whole handler again within
  * db_retry_again's budget.
  */
@@ -163,7 +164,9 @@ static enum api_err run(struct req *r, const struct route *rt, const char *key)
 			return err;
 		} else {
 			rc = DB_OK;
-			if (key && storable(r->status)) {
+			/* a request that wrote nothing has nothing to apply twice: no row (a keyed
+			 * login, a search, a 400 cost no write) */
+			if (key && storable(r->status) && db_request_tx_open(db)) {
 				struct idem_answer ans = {
 					r->status, r->body_type, r->headers->data, r->headers->len,
 					r->out->data, r->out->len, fp,

@@ -10,8 +10,8 @@
 #   scripts/cluster.sh start-node N   restart node N into the running cluster, wait until Synced
 #   scripts/cluster.sh wait-synced N  wait until node N is Synced and sees the whole cluster
 #   scripts/cluster.sh sql N ARGS...  the mariadb client on node N's socket (database medusa)
-#   scripts/cluster.sh restart-pool A|B  stop that pool and start it again with the current
-#                                     environment (the tests start one with FAULT_INJECT)
+#   scripts/cluster.sh restart-pool A|B  kill that pool (no drain) and start it again with the
+#                                     current environment (the tests start one with FAULT_INJECT)
 #   scripts/cluster.sh reset          stop, then delete $VAR/cluster
 #
 # Environment:
@@ -792,6 +792,8 @@ restart-pool)
     [[ ${2:-} =~ ^[AB]$ ]] || die "pool must be A or B"
     need_env
     load_secrets
+    # no drain (that waits up to 10 s for nginx's kept connections): a test pool, stopped hard
+    if pid=$(pool_pid "$2"); then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; fi
     stop_pool "$2"
     if [ "$2" = A ]; then start_pool A 1; else start_pool B 2; fi
     ;;

@@ -470,6 +470,11 @@ void db_request_tx_begin(struct db *db)
 	db->req_tx_conflict = 0;
 }
 
+int db_request_tx_open(const struct db *db)
+{
+	return db->req_tx && db->in_tx;
+}
+
 int db_request_tx_conflict(const struct db *db)
 {
 	return db->req_tx_conflict;

@@ -115,6 +115,8 @@ int db_retry_again(struct db *db, int attempt);
  * on a new connection.
  */
 void db_request_tx_begin(struct db *db);
+/* 1 when the request transaction is open: something was (or may have been) written. */
+int db_request_tx_open(const struct db *db);
 /* 1 when a statement of the request transaction lost a conflict (the caller must roll back). */
 int db_request_tx_conflict(const struct db *db);
 /*

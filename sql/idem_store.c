@@ -55,27 +55,3 @@ enum db_rc idem_store_put(struct db *db, struct arena *a, const char *scope, con
 	};
 	return db_exec(db, a, SQL_PUT, p, 8, NULL, NULL);
 }
-
-static enum db_rc prune(struct db *db, struct arena *a, const char *sql, long long cutoff_ms, long batch,
-			unsigned long long *deleted)
-{
-	char cutoff[24];
-	customer_db_time(cutoff_ms, cutoff);
-	struct db_param p[2] = { db_str(cutoff), db_int(batch) };
-	unsigned long long n = 0;
-	enum db_rc rc = db_exec(db, a, sql, p, 2, NULL, &n);
-	if (rc == DB_OK && deleted)
-		*deleted += n;
-	return rc;
-}
-
-enum db_rc idem_store_prune(struct db *db, struct arena *a, long long now_ms, long batch,
-			    unsigned long long *deleted)
-{
-	if (deleted)
-		*deleted = 0;
-	enum db_rc rc = prune(db, a, IDEM_PRUNE_ANSWERS_SQL, now_ms - IDEM_KEEP_S * 1000, batch, deleted);
-	if (rc == DB_OK)
-		rc = prune(db, a, IDEM_PRUNE_MARKERS_SQL, now_ms - IDEM_MARKER_KEEP_S * 1000, batch, deleted);
-	return rc;
-}

@@ -47,14 +47,10 @@ enum db_rc idem_store_get(struct db *db, struct arena *a, const char *scope, con
 enum db_rc idem_store_put(struct db *db, struct arena *a, const char *scope, const char *key,
 			  const struct idem_answer *ans, long long now_ms);
 /*
- * Deletes answers older than IDEM_KEEP_S and tx_marker rows of workers silent for a day, at
- * most batch rows each per call (short locks). *deleted (may be NULL) receives the count. Run it
- * periodically from one process per pool (the pool master's janitor); without it the table
- * keeps every answer.
+ * Pruning, in the janitor's shape (DELETE ... WHERE <time> < ? LIMIT ?: the cutoff, the batch):
+ * answers older than IDEM_KEEP_S, tx_marker rows of workers silent for IDEM_MARKER_KEEP_S. The
+ * pool's janitor (sql/janitor.c) runs them periodically; without it the tables keep every row.
  */
-enum db_rc idem_store_prune(struct db *db, struct arena *a, long long now_ms, long batch,
-			    unsigned long long *deleted);
-/* The prune statements in the janitor's shape: DELETE ... WHERE <time> < ? LIMIT ?. */
 extern const char IDEM_PRUNE_ANSWERS_SQL[];
 extern const char IDEM_PRUNE_MARKERS_SQL[];
 #define IDEM_MARKER_KEEP_S 86400L

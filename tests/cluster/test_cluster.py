@@ -466,7 +466,7 @@ def restart_pool_a(**env):
     return False
 
 
-def t_idempotency(rounds=10):
+def t_idempotency(rounds=6):
     pa, pb = POOL_PORT["A"], POOL_PORT["B"]
     addr, key = email("idem"), "idem-" + secrets.token_hex(8)
     a = register(pa, addr, key=key)
@@ -640,6 +640,7 @@ class Load:
         self.acked_keys = {}   # customer id -> [metadata keys acknowledged]
         self.acked_emails = []
         self.resent = {}       # the answers after which a client sent a write again with its key
+        self.tag = secrets.token_hex(4)  # Idempotency-Keys of this load only
         self.clients = []
         for i in range(nclients):
             addr = email("load%d" % i)
@@ -658,7 +659,7 @@ class Load:
             # writes carry an Idempotency-Key, as medusa-js sends one when it may retry, and are
             # sent again with it after an answer that leaves the outcome open or says nothing was
             # applied: 503, a 500 "may or may not have been applied", no answer at all
-            ikey = "load-%s-%d-%d" % (RUN, i, k)
+            ikey = "load-%s-%d-%d" % (self.tag, i, k)
             for attempt in range(6):
                 if op == "merge":
                     key = "k%d_%d" % (i, k)

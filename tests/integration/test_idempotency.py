@@ -129,6 +129,23 @@ def test_bad_keys():
     tap.check(r.status == 200, "a 255-character key is accepted", r.brief())
 
 
+def test_nothing_written_nothing_stored():
+    email = common.unique_email("nowrite")
+    key = str(uuid.uuid4())
+    bad = post("/store/customers", {"email": email}, key=key)
+    good = post("/store/customers", register_body(email), key=key)
+    tap.check(bad.status == 400 and good.status == 200 and good.header("Idempotent-Replayed") is None,
+              "a keyed 400 (nothing written) is not the key's answer: the corrected request with that key applies",
+              "%s / %s" % (bad.brief(100), good.brief(100)))
+    t1 = post("/store/auth/token", {"email": email, "password": "supersecret"}, key=key + "-t")
+    t2 = post("/store/auth/token", {"email": email, "password": "supersecret"}, key=key + "-t")
+    tap.check(t1.status == 200 and t2.status == 200 and t2.header("Idempotent-Replayed") is None and
+              t2.header("Idempotency-Key") == key + "-t" and
+              int(sql("SELECT COUNT(*) FROM idempotency_key WHERE idem_key = '%s-t'" % key)) == 0,
+              "a keyed login writes nothing: no stored answer, the key still comes back",
+              "%s / %s" % (t1.brief(80), t2.brief(80)))
+
+
 def test_merge_applied_once():
     email = common.unique_email("merge")
     cid = post("/store/customers", register_body(email)).json()["customer"]["id"]
@@ -285,6 +302,7 @@ def main():
     common.require_health(tap)
     test_replay_and_conflict()
     test_bad_keys()
+    test_nothing_written_nothing_stored()
     test_merge_applied_once()
     test_concurrent_same_key()
     if not VAR or not BIN:
