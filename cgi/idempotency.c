@@ -172,6 +172,15 @@ static enum api_err run(struct req *r, const struct route *rt, const char *key)
 					r->out->data, r->out->len, fp,
 				};
 				rc = idem_store_put(db, &r->arena, scope, key, &ans, req_epoch_ms());
+			} else if (key) {
+				/* nothing to store; but a request with this key may have committed while this
+				 * one ran, and this one saw its effect (a 422 for the email it registered):
+				 * then its answer is the key's answer */
+				struct idem_answer other;
+				int found = 0;
+				rc = idem_store_get(db, &r->arena, scope, key, &found, &other);
+				if (rc == DB_OK && found)
+					rc = DB_DUPLICATE;
 			}
 			if (rc == DB_OK)
 				rc = db_request_tx_commit(db, &r->arena);
