@@ -74,3 +74,20 @@ int ulid_id(const char *prefix, char *out, size_t outsz)
 	}
 	return 0;
 }
+
+int ulid_next(char ulid[ULID_LEN + 1])
+{
+	int i;
+	for (i = 0; i < ULID_LEN; i++)
+		if (!ulid[i] || !strchr(ulid_alphabet, ulid[i]))
+			return -1;
+	/* the random part is the last 16 characters (80 bits) */
+	for (i = ULID_LEN - 1; i >= ULID_LEN - 16 && ulid[i] == 'Z'; i--)
+		;
+	if (i < ULID_LEN - 16)
+		return -1;
+	ulid[i] = strchr(ulid_alphabet, ulid[i])[1];
+	for (i++; i < ULID_LEN; i++)
+		ulid[i] = '0';
+	return 0;
+}

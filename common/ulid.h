@@ -16,6 +16,13 @@
  */
 int ulid_at(long long ms, char out[ULID_LEN + 1]);
 
+/*
+ * The next ULID after ulid in the spec's monotonic mode: same time part, random part plus one
+ * (so a batch made from one ulid_at() sorts in the order it was made). Returns 0, or -1 when the
+ * random part is already all 'Z' or a character is not Crockford base32 (ulid unchanged).
+ */
+int ulid_next(char ulid[ULID_LEN + 1]);
+
 /* ulid_at(current wall-clock time in ms) */
 int ulid_new(char out[ULID_LEN + 1]);
 

@@ -98,32 +98,14 @@ static const char *idx(struct imp *im, const char *path, size_t i)
 	return arena_printf(im->a, "%s[%zu]", path, i);
 }
 
-static const char CROCKFORD[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
 /*
- * prefix_ + a ULID greater than the previous one of this import (the spec's monotonic mode:
- * same time, random part plus one), so ORDER BY id is file order.
+ * prefix_ + a ULID greater than the previous one of this import (one time part, then
+ * ulid_next), so ORDER BY id is file order.
  */
 static const char *new_id(struct imp *im, const char *prefix)
 {
-	if (!im->last[0]) {
-		if (ulid_at(im->now_ms, im->last) != 0)
-			abort();
-	} else {
-		int i = ULID_LEN - 1;
-		for (; i >= 10; i--) {
-			const char *p = strchr(CROCKFORD, im->last[i]);
-			if (!p)
-				abort();
-			if (p[1]) {
-				im->last[i] = p[1];
-				break;
-			}
-			im->last[i] = '0';
-		}
-		if (i < 10) /* 2^80 ids in one import: impossible */
-			abort();
-	}
+	if (!im->last[0] ? ulid_at(im->now_ms, im->last) != 0 : ulid_next(im->last) != 0)
+		abort();   /* the RNG failed, or 2^80 ids in one import */
 	return arena_printf(im->a, "%s_%s", prefix, im->last);
 }
 

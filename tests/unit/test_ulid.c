@@ -1,7 +1,7 @@
 /*
  * Unit tests for common/ulid: length, Crockford alphabet, the time encoding
- * (ULID spec example), sort order across milliseconds, randomness and the
- * Medusa "prefix_" entity id form.
+ * (ULID spec example), sort order across milliseconds, randomness, the
+ * Medusa "prefix_" entity id form and the monotonic next id.
  */
 #include "tests/unit/harness.h"
 
@@ -99,6 +99,32 @@ static void test_ids(void)
 	CHECK(ulid_id(NULL, id, sizeof(id)) == 0 && strlen(id) == ULID_LEN);
 }
 
+static void test_next(void)
+{
+	char a[ULID_LEN + 1] = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+	CHECK(ulid_next(a) == 0 && strcmp(a, "01ARZ3NDEKTSV4RRFFQ69G5FAW") == 0);
+	strcpy(a, "01ARZ3NDEKTSV4RRFFQ69G5FAZ");   /* carry into the next character */
+	CHECK(ulid_next(a) == 0 && strcmp(a, "01ARZ3NDEKTSV4RRFFQ69G5FB0") == 0);
+	strcpy(a, "01ARZ3NDEK0000000000ZZZZZZ");   /* a carry over several characters */
+	CHECK(ulid_next(a) == 0 && strcmp(a, "01ARZ3NDEK0000000001000000") == 0);
+	strcpy(a, "01ARZ3NDEK000000000000000H");   /* H is followed by J: Crockford has no I */
+	CHECK(ulid_next(a) == 0 && strcmp(a, "01ARZ3NDEK000000000000000J") == 0);
+	strcpy(a, "01ARZ3NDEKZZZZZZZZZZZZZZZZ");   /* random part exhausted: the time part is not touched */
+	CHECK(ulid_next(a) == -1 && strcmp(a, "01ARZ3NDEKZZZZZZZZZZZZZZZZ") == 0);
+	strcpy(a, "01ARZ3NDEKTSV4RRFFQ69G5FAU");   /* U is not Crockford */
+	CHECK(ulid_next(a) == -1 && strcmp(a, "01ARZ3NDEKTSV4RRFFQ69G5FAU") == 0);
+	strcpy(a, "01ARZ3NDEK");                  /* too short */
+	CHECK(ulid_next(a) == -1);
+	/* a run of next ids sorts in the order made, and stays Crockford */
+	char prev[ULID_LEN + 1];
+	int ok = ulid_new(a) == 0;
+	for (int i = 0; i < 5000 && ok; i++) {
+		memcpy(prev, a, sizeof(prev));
+		ok = ulid_next(a) == 0 && strcmp(prev, a) < 0 && crockford_only(a) && memcmp(prev, a, 10) == 0;
+	}
+	CHECK(ok);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -106,5 +132,6 @@ int main(void)
 	test_time_part();
 	test_sort();
 	test_ids();
+	test_next();
 	HARNESS_EXIT();
 }
