@@ -1,18 +1,22 @@
 /*
  * categories: GET /store/product-categories and /store/product-categories/:id.
  *
- * Only categories with is_active and not is_internal exist for the store
- * (their descendants too). The list validates q (name or handle ILIKE
- * %q%), handle, parent_category_id (the string "null" means top level),
+ * Only categories with is_active and not is_internal exist for the store,
+ * and a child outside that scope is left out with its subtree (Medusa's
+ * scopeChildren). The list validates q (name or handle ILIKE %q%), handle,
+ * parent_category_id (the string "null" means top level),
  * include_descendants_tree, fields (within id, name, description, handle,
  * parent_category_id, created_at, updated_at, rank, metadata), expand
  * (within category_children, parent_category, both by default), limit
- * (100) and offset; it answers {count, offset, limit, product_categories}
- * ordered by rank. A category shows its selected columns in that order, then
- * category_children (its children, or with include_descendants_tree the
- * whole subtree, each child with its own category_children), then
- * parent_category. Retrieve writes a category's own columns sorted by name
- * (Medusa's transformTreeNodesWithConfig, transcript 060), relations last.
+ * (100), offset and order; it answers {count, offset, limit,
+ * product_categories} ordered by rank, then handle. A category shows its
+ * selected columns in that order, then category_children, then
+ * parent_category (both with the selected columns). With
+ * include_descendants_tree, category_children is the whole subtree as
+ * TypeORM's findDescendantsTree loads it: whole rows, each with its own
+ * category_children. Retrieve (M:utils/transformers/tree.ts) writes the
+ * category and every visible descendant with the selected columns sorted by
+ * name, relations last (transcript 060); the parent without relations.
  *
  * fields without rank make Medusa's SQL fail (500, transcript 056); here the
  * list is answered (API.md section 1). The table is small and read whole in
@@ -39,11 +43,13 @@ static const char *const cat_fields[] = {
 };
 static const char *const cat_relations[] = { "category_children", "parent_category", NULL };
 
+/* StoreGetProductCategoriesParams: its own, then extendedFindParamsMixin's (order is validated
+ * against the allowed fields but not used: Medusa's query sorts by rank, then handle) */
 static const struct qe_param list_params[] = {
 	{ "q", QE_STRING, NULL }, { "handle", QE_STRING, NULL }, { "parent_category_id", QE_STRING, NULL },
 	{ "include_descendants_tree", QE_BOOL, NULL },
 	{ "fields", QE_STRING, NULL }, { "expand", QE_STRING, NULL },
-	{ "limit", QE_NUMBER, NULL }, { "offset", QE_NUMBER, NULL },
+	{ "offset", QE_NUMBER, NULL }, { "limit", QE_NUMBER, NULL }, { "order", QE_STRING, NULL },
 };
 static const struct qe_route list_route = {
 	.params = list_params, .nparams = sizeof(list_params) / sizeof(list_params[0]),
@@ -52,7 +58,6 @@ static const struct qe_route list_route = {
 	.default_limit = 100, .is_list = 1,
 };
 static const struct qe_param get_params[] = {
-	{ "include_descendants_tree", QE_BOOL, NULL },
 	{ "fields", QE_STRING, NULL }, { "expand", QE_STRING, NULL },
 };
 static const struct qe_route get_route = {
@@ -65,8 +70,14 @@ struct tree {
 	const struct db_rows *rows;
 	const unsigned char *sel;
 	const size_t *col_order;    /* the order columns are written in */
-	int descendants;
+	int descendants;            /* category_children holds the whole visible subtree */
+	int full_descendants;       /* ...as whole rows (TypeORM's findDescendantsTree), not the select */
 };
+
+/* A whole ProductCategory row in entity order: id, created_at, updated_at, name, description,
+ * handle, is_active, is_internal, parent_category_id, rank, metadata. */
+static const struct rowj_col flag_cols[2] = { { "is_active", RJ_BOOL }, { "is_internal", RJ_BOOL } };
+static const size_t full_order[] = { 0, 1, 2, 3, 4, 5, C_ACTIVE, C_INTERNAL, 6, 7, 8 };
 
 static char **row(const struct db_rows *rows, size_t i)
 {
@@ -77,6 +88,19 @@ static int visible(const struct db_rows *rows, size_t i)
 {
 	char **c = row(rows, i);
 	return c[C_ACTIVE] && strcmp(c[C_ACTIVE], "0") != 0 && c[C_INTERNAL] && strcmp(c[C_INTERNAL], "0") == 0;
+}
+
+static size_t full_columns(struct buf *b, const struct tree *t, size_t i)
+{
+	size_t m = 0;
+	buf_addc(b, '{');
+	for (size_t k = 0; k < sizeof(full_order) / sizeof(full_order[0]); k++) {
+		size_t c = full_order[k];
+		const struct rowj_col *col = c < CATEGORY_NCOLS ? &category_cols[c] : &flag_cols[c - CATEGORY_NCOLS];
+		rowj_key(b, &m, col->name);
+		rowj_value(b, col->kind, row(t->rows, i)[c]);
+	}
+	return m;
 }
 
 static size_t columns(struct buf *b, const struct tree *t, size_t i)
@@ -105,7 +129,7 @@ static void children(struct buf *b, const struct tree *t, size_t i, int depth)
 			continue;
 		if (n++)
 			buf_addc(b, ',');
-		size_t m = columns(b, t, k);
+		size_t m = t->full_descendants ? full_columns(b, t, k) : columns(b, t, k);
 		if (t->descendants) {
 			rowj_key(b, &m, "category_children");
 			children(b, t, k, depth + 1);
@@ -184,6 +208,7 @@ enum api_err categories_list(struct req *r)
 		.rows = &rows, .sel = catq_select(r, &q, category_cols, CATEGORY_NCOLS),
 		.col_order = entity_order, .descendants = qe_bool(&q, "include_descendants_tree") == 1,
 	};
+	t.full_descendants = t.descendants;
 	buf_addc(r->out, '{');
 	qe_w_member_num(r->out, "count", (double)count);
 	buf_addc(r->out, ',');
@@ -218,7 +243,7 @@ enum api_err categories_get(struct req *r)
 	qsort(sorted, CATEGORY_NCOLS, sizeof(sorted[0]), cmp_names);
 	struct tree t = {
 		.rows = &rows, .sel = catq_select(r, &q, category_cols, CATEGORY_NCOLS),
-		.col_order = sorted, .descendants = qe_bool(&q, "include_descendants_tree") == 1,
+		.col_order = sorted, .descendants = 1,
 	};
 	for (size_t i = 0; i < rows.nrows; i++) {
 		if (strcmp(row(&rows, i)[0], id) != 0 || !visible(&rows, i))

@@ -14,10 +14,10 @@
 #include "common/respond.h"
 #include "sql/taxonomy_store.h"
 
+/* StoreGetCollectionsParams, in its declaration order (limit and offset are @IsInt here) */
 static const struct qe_param list_params[] = {
-	{ "handle", QE_ARRAY, NULL },
+	{ "handle", QE_ARRAY, NULL }, { "limit", QE_INT, NULL }, { "offset", QE_INT, NULL },
 	{ "created_at", QE_DATES, NULL }, { "updated_at", QE_DATES, NULL },
-	{ "limit", QE_NUMBER, NULL }, { "offset", QE_NUMBER, NULL },
 };
 static const struct qe_route list_route = {
 	.params = list_params, .nparams = sizeof(list_params) / sizeof(list_params[0]),

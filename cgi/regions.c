@@ -6,7 +6,8 @@
  * and expand within the default relations, which the answer shows
  * alphabetically after the columns: countries, currency,
  * fulfillment_providers, payment_providers. The list envelope is
- * {regions, count, limit, offset}, newest first, default limit 100.
+ * {regions, count, limit, offset}, newest first unless `order` names a
+ * column, default limit 100. Retrieve validates the same parameters.
  */
 #include <string.h>
 
@@ -25,25 +26,34 @@ static const char *const region_relations[] = {
 	"countries", "payment_providers", "fulfillment_providers", "currency", NULL,
 };
 
-static const struct qe_param list_params[] = {
-	{ "limit", QE_NUMBER, NULL }, { "offset", QE_NUMBER, NULL },
+/* StoreGetRegionsParams (both routes validate it): its own, then extendedFindParamsMixin's */
+static const struct qe_param params[] = {
 	{ "created_at", QE_DATES, NULL }, { "updated_at", QE_DATES, NULL },
 	{ "fields", QE_STRING, NULL }, { "expand", QE_STRING, NULL },
+	{ "offset", QE_NUMBER, NULL }, { "limit", QE_NUMBER, NULL }, { "order", QE_STRING, NULL },
 };
 static const struct qe_route list_route = {
-	.params = list_params, .nparams = sizeof(list_params) / sizeof(list_params[0]),
+	.params = params, .nparams = sizeof(params) / sizeof(params[0]),
 	.default_fields = region_fields, .default_relations = region_relations,
 	.allowed_relations = region_relations, .known_fields = region_fields,
 	.default_limit = 100, .is_list = 1,
 };
-static const struct qe_param get_params[] = {
-	{ "fields", QE_STRING, NULL }, { "expand", QE_STRING, NULL },
-};
 static const struct qe_route get_route = {
-	.params = get_params, .nparams = sizeof(get_params) / sizeof(get_params[0]),
+	.params = params, .nparams = sizeof(params) / sizeof(params[0]),
 	.default_fields = region_fields, .default_relations = region_relations,
 	.allowed_relations = region_relations, .known_fields = region_fields,
+	.default_limit = 100,
 };
+
+/* The columns `order` sorts by (enum region_order); the others keep the default order. */
+static enum region_order order_of(const char *col)
+{
+	static const char *const names[] = { "id", "name", "currency_code", "created_at", "updated_at" };
+	for (int i = 0; col && i < 5; i++)
+		if (strcmp(col, names[i]) == 0)
+			return (enum region_order)(RO_ID + i);
+	return RO_DEFAULT;
+}
 
 /* Appends the rows of links whose column key_col equals region_id, as objects of cols from column c0. */
 static void linked(struct buf *b, const struct db_rows *rows, unsigned key_col, const char *region_id,
@@ -103,7 +113,7 @@ enum api_err regions_list(struct req *r)
 	enum api_err e = qe_parse_req(r, &list_route, &q);
 	if (e != API_OK)
 		return e;
-	struct region_filter f = { 0 };
+	struct region_filter f = { .order = order_of(q.order), .desc = q.order_desc };
 	catq_dates(r, &q, "created_at", &f.created_at);
 	catq_dates(r, &q, "updated_at", &f.updated_at);
 	struct db_rows rows;

@@ -126,6 +126,10 @@ static void check_param(struct buf *m, int *count, const struct qe_param *p, con
 		if (!number_ok(v, &d))
 			msg(m, count, "", p->name, " must be a number conforming to the specified constraints");
 		break;
+	case QE_INT:
+		if (!number_ok(v, &d))
+			msg(m, count, "", p->name, " must be an integer number");
+		break;
 	case QE_BOOL:
 		/* optionalBooleanMapper maps a string; anything else would throw inside Medusa (500) */
 		if (v->type != QUERY_STRING)

@@ -60,6 +60,7 @@ enum qe_kind {
 	QE_DATES,       /* DateComparisonOperator {lt, gt, gte, lte}: nested messages */
 	QE_ENUM,        /* @IsEnum({each: true}): "each value in <p> must be one of the following values: a, b" */
 	QE_ANY,         /* declared, not checked */
+	QE_INT,         /* @Type(Number) @IsInt: "<p> must be an integer number"; non-negative here too */
 };
 
 struct qe_param {

@@ -50,7 +50,12 @@ const struct rowj_col requirement_cols[REQUIREMENT_NCOLS] = {
 static const char SQL_REGIONS[] =
 	"SELECT " REGION_SELECT ", c.code, c.symbol, c.symbol_native, c.name "
 	"FROM region r LEFT JOIN currency c ON c.code = r.currency_code "
-	REGION_WHERE "ORDER BY r.created_at DESC, r.id LIMIT ? OFFSET ?";
+	REGION_WHERE
+	"ORDER BY IF(? = 0, CASE ? WHEN 1 THEN r.id WHEN 2 THEN r.name WHEN 3 THEN r.currency_code "
+	"WHEN 4 THEN r.created_at WHEN 5 THEN r.updated_at END, NULL) ASC, "
+	"IF(? = 1, CASE ? WHEN 1 THEN r.id WHEN 2 THEN r.name WHEN 3 THEN r.currency_code "
+	"WHEN 4 THEN r.created_at WHEN 5 THEN r.updated_at END, NULL) DESC, "
+	"r.created_at DESC, r.id LIMIT ? OFFSET ?";
 static const char SQL_REGIONS_COUNT[] = "SELECT COUNT(*) FROM region r " REGION_WHERE;
 static const char SQL_REGION_COUNTRIES[] =
 	"SELECT id, iso_2, iso_3, num_code, name, display_name, region_id FROM country "
@@ -102,7 +107,7 @@ static void dates(struct db_param *p, unsigned *k, const struct store_dates *d)
 enum store_rc region_store_list(struct db *db, struct arena *a, const struct region_filter *f, long long limit,
 				long long offset, struct db_rows *rows, long long *count)
 {
-	struct db_param p[REGION_WHERE_PARAMS + 2];
+	struct db_param p[REGION_WHERE_PARAMS + 6];
 	unsigned k = 0;
 	opt(p, &k, f->id);
 	dates(p, &k, &f->created_at);
@@ -114,6 +119,10 @@ enum store_rc region_store_list(struct db *db, struct arena *a, const struct reg
 			return store_rc_of(rc);
 		*count = c.nrows && db_cell(&c, 0, 0) ? strtoll(db_cell(&c, 0, 0), NULL, 10) : 0;
 	}
+	p[k++] = db_int(f->desc);
+	p[k++] = db_int(f->order);
+	p[k++] = db_int(f->desc);
+	p[k++] = db_int(f->order);
 	p[k++] = db_int(limit);
 	p[k++] = db_int(offset);
 	return store_rc_of(db_exec(db, a, SQL_REGIONS, p, k, rows, NULL));

@@ -31,9 +31,14 @@ struct store_dates {
 	const char *op[4];
 };
 
+/* The columns `order` may name, in the order of the ORDER BY switch in region_store.c. */
+enum region_order { RO_DEFAULT = 0, RO_ID, RO_NAME, RO_CURRENCY_CODE, RO_CREATED_AT, RO_UPDATED_AT };
+
 struct region_filter {
 	const char *id;               /* NULL: any */
 	struct store_dates created_at, updated_at;
+	enum region_order order;      /* RO_DEFAULT: newest first, then import order */
+	int desc;
 };
 
 /* The mapping every store of the catalogue uses for a failed statement. */

@@ -64,7 +64,7 @@ static const char SQL_TYPES_COUNT[] = "SELECT COUNT(*) FROM product_type t "
 
 static const char SQL_CATEGORIES[] =
 	"SELECT id, created_at, updated_at, name, description, handle, parent_category_id, `rank`, metadata, "
-	"is_active, is_internal FROM product_category ORDER BY `rank`, created_at, id";
+	"is_active, is_internal FROM product_category ORDER BY `rank`, handle";
 
 static const char SQL_RETURN_REASONS[] =
 	"SELECT id, created_at, updated_at, deleted_at, value, label, description, parent_return_reason_id, metadata "

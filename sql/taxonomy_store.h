@@ -47,7 +47,7 @@ enum store_rc taxon_store_list(struct db *db, struct arena *a, enum taxon_kind k
  * Every product category (the tree is small and built in C): CATEGORY_NCOLS
  * cells in the store's key order (id, created_at, updated_at, name,
  * description, handle, parent_category_id, rank, metadata), then is_active,
- * is_internal; ordered by rank among siblings.
+ * is_internal; ordered by rank, then handle (Medusa's list order and sibling order).
  */
 #define CATEGORY_NCOLS 9
 extern const struct rowj_col category_cols[CATEGORY_NCOLS];

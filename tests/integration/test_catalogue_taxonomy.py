@@ -68,6 +68,8 @@ def is_(want):
 
 CAT_KEYS = ["id", "created_at", "updated_at", "name", "description", "handle", "parent_category_id", "rank",
             "metadata"]
+FULL_KEYS = ["id", "created_at", "updated_at", "name", "description", "handle", "is_active", "is_internal",
+             "parent_category_id", "rank", "metadata"]
 
 
 def categories():
@@ -85,7 +87,9 @@ def categories():
     if b:
         root = b["product_categories"][0]
         a = root["category_children"][0]
-        tap.eq(list(a.keys()), CAT_KEYS + ["category_children"], "tree nodes: columns then category_children")
+        tap.eq(list(a.keys()), FULL_KEYS + ["category_children"],
+               "tree nodes are whole rows (findDescendantsTree), then category_children")
+        tap.eq(list(root.keys()), CAT_KEYS + ["category_children", "parent_category"], "the root keeps the select")
         tap.eq([c["id"] for c in a["category_children"]], ["pcat_t_a1"], "grandchild present")
         tap.eq(a["category_children"][0]["category_children"], [], "leaf has category_children []")
         tap.eq(a["category_children"][0]["metadata"], {"b": True, "zz": 1}, "metadata in jsonb key order")
@@ -102,6 +106,20 @@ def categories():
                "retrieve: own keys sorted, relations last")
         tap.eq(c["parent_category"]["id"] if c["parent_category"] else None, "pcat_t_root", "retrieve: the parent")
         tap.eq(list(c["parent_category"].keys()), sorted(CAT_KEYS), "retrieve: the parent's keys sorted too")
+        kids = c["category_children"]
+        tap.eq([(k["id"], list(k.keys()), k.get("category_children")) for k in kids],
+               [("pcat_t_a1", sorted(CAT_KEYS) + ["category_children"], [])],
+               "retrieve: the visible subtree, each node sorted with its category_children")
+    b = expect(q + "/pcat_t_root?fields=handle&expand=category_children", 200, name="retrieve the root")
+    if b:
+        tap.eq(b["product_category"], {"handle": "t-root", "id": "pcat_t_root", "category_children": [
+            {"handle": "t-a", "id": "pcat_t_a", "category_children": [
+                {"handle": "t-a1", "id": "pcat_t_a1", "category_children": []}]}]},
+            "retrieve: the whole visible tree (internal and inactive branches left out), fields on every node")
+    error(q + "/pcat_t_a?include_descendants_tree=true", 400, "invalid_data",
+          "property include_descendants_tree should not exist")
+    expect(q + "?order=rank&handle=t-a", 200, lambda b: is_(1)(b["count"]), "order is accepted (Medusa sorts by rank)")
+    error(q + "?order=is_internal", 400, "invalid_data", "Order field is_internal is not valid")
     error(q + "/pcat_t_hidden", 404, "not_found",
           "ProductCategory with id: pcat_t_hidden, is_internal: false, is_active: true was not found")
     error(q + "/pcat_t_off", 404, "not_found",
@@ -163,7 +181,8 @@ def collections():
            lambda b: is_({"season": 1})(b["collections"][0]["metadata"]), "metadata as stored")
     expect(c + "?limit=1&offset=2", 200, lambda b: is_((3, 1, 2, 1))(
         (b["count"], b["limit"], b["offset"], len(b["collections"]))), "collections paged")
-    error(c + "?limit=abc", 400, "invalid_data", "limit must be a number conforming to the specified constraints")
+    error(c + "?limit=abc", 400, "invalid_data", "limit must be an integer number")
+    error(c + "?offset=1.5", 400, "invalid_data", "offset must be an integer number")
     error(c + "?fields=title", 400, "invalid_data", "property fields should not exist")
     error(c + "/pcol_nope", 404, "not_found", "Product collection with id: pcol_nope was not found")
     error(c + "/%C3%28", 400, "invalid_data", "URI malformed")
@@ -175,6 +194,12 @@ def regions_and_shipping():
     eu = next((x["id"] for x in (b or {}).get("regions", []) if x["name"] == "EU"), "none")
     expect(r + "?created_at[lt]=2000-01-01", 200, lambda b: is_(0)(b["count"]), "regions created_at filter")
     error(r + "?fields=nope", 400, "invalid_data", "Requested fields [nope] are not valid")
+    expect(r + "?order=name&expand=", 200, lambda b: is_(["EU", "NA"])(field_list(b, "regions", "name")), "regions order=name")
+    expect(r + "?order=-name&expand=", 200, lambda b: is_(["NA", "EU"])(field_list(b, "regions", "name")),
+           "regions order=-name")
+    error(r + "?order=nope", 400, "invalid_data", "Order field nope is not valid")
+    expect(r + "/" + eu + "?limit=1&order=name&expand=", 200, lambda b: is_("EU")(b["region"]["name"]),
+           "region retrieve validates the list's parameters and ignores them")
     expect(r + "/" + eu + "?expand=currency,countries&fields=name", 200,
            lambda b: is_(["id", "name", "countries", "currency"])(list(b["region"].keys())),
            "region: relations asked for, alphabetically after the columns")

@@ -144,6 +144,14 @@ int main(void)
 	static const struct qe_param p2[] = { { "expand", QE_STRING, NULL }, { "fields", QE_STRING, NULL } };
 	static const struct qe_route open = { .params = p2, .nparams = 2, .known_relations = known_rels };
 	CHECK_STR(err_of(&open, "expand=items,nope"), "Requested fields [nope] are not valid");
+
+	/* @IsInt (StoreGetCollectionsParams' limit and offset): its own message; the number still counts */
+	static const struct qe_param p_int[] = { { "limit", QE_INT, NULL }, { "offset", QE_INT, NULL } };
+	static const struct qe_route ints = { .params = p_int, .nparams = 2, .default_limit = 10, .is_list = 1 };
+	CHECK_STR(err_of(&ints, "limit=abc"), "limit must be an integer number");
+	CHECK_STR(err_of(&ints, "offset=1.5&limit=-1"), "limit must be an integer number, offset must be an integer number");
+	struct qe_query iq = ok_of(&ints, "limit=5&offset=2");
+	CHECK(iq.limit == 5 && iq.offset == 2 && iq.limit_echo == 5 && iq.offset_echo == 2);
 	CHECK_STR(err_of(&open, "expand=items&fields=anything"), "(ok)");
 	/* enum */
 	static const char *const st[] = { "a", "b", NULL };
