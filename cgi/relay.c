@@ -402,19 +402,31 @@ static int relay_main(const struct config *cfg)
 		log_info("relay %d: no EVENTS_WEBHOOK_URL, janitor only, every %ld s", (int)getpid(), cfg->janitor_interval);
 	/* the first purge soon after start, then every interval (+-10 %, so pools drift apart) */
 	long long next_janitor = req_epoch_ms() + (cfg->janitor_interval < 2 ? cfg->janitor_interval * 1000 : 2000);
+	long db_down_ms = 0;
 	while (!stopping) {
 		arena_reset(&rl.arena);
 		db_request_start(&rl.db);
 		int more = relaying ? relay_round(&rl) : 0;
+		int touched = relaying;
 		long long now = req_epoch_ms();
 		if (!stopping && now >= next_janitor) {
+			touched = 1;
 			arena_reset(&rl.arena);
 			janitor_run(&rl.db, &rl.arena, cfg, now);
 			long long iv = cfg->janitor_interval * 1000LL;
 			next_janitor = req_epoch_ms() + iv - iv / 10 + iv * (long long)rand_u16() / (5 * 65536LL);
 		}
+		if (touched && !rl.db.conn) {
+			/* the database is away: look again after 1 s doubling to 10 s, not every poll
+			 * (each failed connect is a log line) */
+			db_down_ms = db_down_ms ? db_down_ms * 2 : 1000;
+			if (db_down_ms > 10000)
+				db_down_ms = 10000;
+		} else if (touched) {
+			db_down_ms = 0;
+		}
 		if (!more && !stopping)
-			sleep_ms(cfg->events_poll_ms);
+			sleep_ms(db_down_ms > cfg->events_poll_ms ? db_down_ms : cfg->events_poll_ms);
 	}
 	buf_release(&rl.head);
 	buf_release(&rl.body);

@@ -27,6 +27,16 @@ export PASSWORD_SCRYPT_LOGN="${PASSWORD_SCRYPT_LOGN:-12}"
 export PASSWORD_CONCURRENCY="${PASSWORD_CONCURRENCY:-$WORKERS}"
 unset PORT CLUSTER_PORT_BASE   # cluster.sh picks free ports
 
+# both pools' outbox relays deliver to one real receiver (tests/integration/webhook_receiver.py)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+HOOK_PORT=$(free_port)
+CTL_PORT=$(free_port)
+export EVENTS_WEBHOOK_SECRET="$(openssl rand -hex 32)"
+export EVENTS_WEBHOOK_URL="http://127.0.0.1:$HOOK_PORT/hooks/medusa" EVENTS_RECEIVER_URL="http://127.0.0.1:$CTL_PORT"
+export EVENTS_RETRY_MIN=1 EVENTS_RETRY_MAX=2 EVENTS_POLL_MS=200
+python3 "$ROOT/tests/integration/webhook_receiver.py" "$HOOK_PORT" "$CTL_PORT" >"$OUT/receiver.log" 2>&1 &
+RECEIVER_PID=$!
+
 T0=$SECONDS
 STOPPED=
 stop_all() {
@@ -34,6 +44,7 @@ stop_all() {
 	STOPPED=1
 	local t=$SECONDS
 	"$ROOT/scripts/cluster.sh" stop >>"$OUT/cluster.log" 2>&1
+	kill "$RECEIVER_PID" 2>/dev/null
 	echo "stop: $((SECONDS - t)) s"
 }
 trap 'stop_all' EXIT

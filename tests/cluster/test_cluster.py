@@ -17,7 +17,8 @@ Owns the checks that only a cluster can fail:
   - Idempotency-Key across pools: the answer stored through pool A is replayed by pool B, 409 for
     another body, the same key through both pools at once applies once; pool A restarted with
     FAULT_INJECT=lose-outcome:1 (the connection cut after COMMIT, the worker unable to find out)
-    answers 500, and the same key through pool B answers the first 200, applied once.
+    answers 500, and the same key through pool B answers the first 200, applied once;
+  - the outbox relays of both pools (one per node) deliver every event once, signed.
 
 Pool A runs on node1, pool B on node2. $PORT balances over both pools, $PORT_A / $PORT_B reach
 one pool each (written by scripts/cluster.sh to $VAR/cluster/cluster.env). The database is read
@@ -859,11 +860,65 @@ def t_partition():
                   "missing %d: %s" % (len(missing), missing[:6]))
 
 
+def receiver_deliveries():
+    """Every POST the pools' relays made to the run's receiver (tests/integration/webhook_receiver.py)."""
+    u = os.environ.get("EVENTS_RECEIVER_URL", "").rstrip("/")
+    host, port = u.split("//", 1)[1].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("GET", "/deliveries")
+        out = json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+    for d in out:
+        try:
+            d["json"] = json.loads(d["body"])
+        except ValueError:
+            d["json"] = None
+    return out
+
+
+def t_relay(n=20):
+    """Both pools run an outbox relay on their own node; every event arrives once, signed."""
+    if not os.environ.get("EVENTS_RECEIVER_URL"):
+        tap.check(False, "relay: EVENTS_RECEIVER_URL is set (tests/cluster/run.sh starts the receiver)")
+        return
+    ids = []
+    for i in range(n):
+        addr = email("relay")
+        r = register(PORT, addr)
+        _, tok = token_for(PORT, addr)
+        u = call(PORT, "POST", "/store/customers/me", {"last_name": "R%d" % i}, token=tok)
+        if r.status == 200 and u.status == 200:
+            ids.append(r.json()["customer"]["id"])
+    tap.check(len(ids) == n, "relay: %d registrations and updates through the balancer" % n, len(ids))
+    want = set(ids)
+    deadline = time.time() + 30
+    while True:
+        mine = [d for d in receiver_deliveries() if d["answer"] // 100 == 2 and d.get("json")
+                and (d["json"].get("data") or {}).get("id") in want]
+        if len(mine) >= 2 * len(ids) or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    evt = [d["json"]["id"] for d in mine]
+    tap.check(len(set(evt)) == 2 * len(ids), "relay: every customer.created and customer.updated arrived",
+              "%d of %d" % (len(set(evt)), 2 * len(ids)))
+    dups = sorted(e for e in set(evt) if evt.count(e) > 1)
+    tap.check(not dups, "relay: two relays on two nodes sent no event twice", dups[:10])
+    tap.check(all(d["valid"] for d in mine), "relay: every delivery carries a valid signature")
+    logs = [open(os.path.join(VAR, "cluster", "log", "pool%s.log" % p), errors="replace").read() for p in "AB"]
+    tap.check(all("delivering event_outbox" in lg for lg in logs), "relay: pool A and pool B each run a relay")
+    left = sql(1, "SELECT COUNT(*) FROM event_outbox WHERE processed_at IS NULL AND JSON_VALUE(data, '$.id') IN (%s)"
+               % ",".join(sql_quote(i) for i in ids))[0][0]
+    tap.check(left == "0", "relay: every row is marked delivered (read on node1)", left)
+
+
 def main():
     t0 = time.time()
     for name, fn in (("cluster", t_cluster_and_schema), ("flows", t_flows), ("read-your-writes", t_read_your_writes),
                      ("duplicate race", t_duplicate_race), ("metadata merges", t_metadata_merges),
-                     ("sessions", t_sessions), ("idempotency", t_idempotency), ("node failure", t_node_failure),
+                     ("sessions", t_sessions), ("idempotency", t_idempotency), ("relay", t_relay),
+                     ("node failure", t_node_failure),
                      ("partition", t_partition)):
         t = time.time()
         try:
