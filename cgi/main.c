@@ -153,7 +153,7 @@ static int worker_main(const struct config *cfg, int listen_fd)
 	db_ensure(&w.db); /* connect early; a failure is retried per request */
 	if (pool_self)
 		atomic_store(&pool_self->state, SLOT_IDLE);
-	int recycle = 0;
+	int recycle = 0, rc = 0;
 	long long drain_until = 0;
 	for (;;) {
 		if ((stop_requested || recycle) && !drain_until) {
@@ -211,6 +211,7 @@ static int worker_main(const struct config *cfg, int listen_fd)
 			if (errno == EINTR)
 				continue;
 			log_error("poll failed: %s", strerror(errno));
+			rc = 1; /* not a deliberate stop: the master logs and replaces us */
 			break;
 		}
 		for (int k = 0; k < n; k++) {
@@ -264,7 +265,7 @@ static int worker_main(const struct config *cfg, int listen_fd)
 	arena_release(&r.arena);
 	worker_release(&w);
 	mysql_library_end();
-	return 0;
+	return rc;
 }
 
 static int cgi_main(const struct config *cfg)

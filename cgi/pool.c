@@ -137,7 +137,13 @@ static int slot_of(pid_t pid)
 	return -1;
 }
 
-/* Reaps exited workers; returns how many died young (for the backoff). */
+/*
+ * Reaps exited workers; returns how many died young (for the backoff).
+ * A deliberate stop is exit status 0 (a drain after SIGTERM or MAX_REQUESTS).
+ * Anything else is logged, even while stopping or reloading, in one of two
+ * lines tests/run.sh's crash scan looks for: "worker N killed by signal S"
+ * and "worker N failed with exit status S".
+ */
 static int reap(const struct config *cfg, int stopping)
 {
 	int status, young = 0;
@@ -153,17 +159,25 @@ static int reap(const struct config *cfg, int stopping)
 		long long age = req_epoch_ms() - atomic_load(&s->started_ms);
 		unsigned long long served = atomic_load(&s->requests);
 		atomic_store(&s->state, SLOT_FREE);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM && (stopping || retiring)) {
+			/* our own stop request, delivered before the worker installed its handler */
+			log_info("worker %d stopped by SIGTERM before it was ready", (int)pid);
+		} else if (WIFSIGNALED(status)) {
+			log_warn("worker %d killed by signal %d after %llu requests", (int)pid, WTERMSIG(status), served);
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+			log_error("worker %d failed with exit status %d after %llu requests", (int)pid, WEXITSTATUS(status),
+				  served);
+		} else if (!stopping && !retiring && !(cfg->max_requests && served >= (unsigned long long)cfg->max_requests)) {
+			/* exit 0 without being asked: someone sent the worker SIGTERM */
+			log_warn("worker %d exited with status 0 after %llu requests", (int)pid, served);
+		}
 		if (stopping || retiring)
 			continue;
-		if (WIFSIGNALED(status)) {
-			log_warn("worker %d killed by signal %d after %llu requests", (int)pid, WTERMSIG(status), served);
-			atomic_fetch_add(&pool_board->restarts, 1);
-		} else if (cfg->max_requests && served >= (unsigned long long)cfg->max_requests) {
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && cfg->max_requests &&
+		    served >= (unsigned long long)cfg->max_requests)
 			atomic_fetch_add(&pool_board->recycled, 1);
-		} else {
-			log_warn("worker %d exited with status %d", (int)pid, WEXITSTATUS(status));
+		else
 			atomic_fetch_add(&pool_board->restarts, 1);
-		}
 		if (age < 2000)
 			young++;
 	}

@@ -9,7 +9,9 @@
 #              "ok - fuzz_x: N execs, no crash" / "not ok - fuzz_x: ... reproducer: PATH"
 #   TARGET   fuzz_body fuzz_token fuzz_cookie fuzz_query fuzz_qengine (default: all)
 # Environment: FUZZ_CC (default clang, else clang-14), FUZZ_JOBS (parallel
-# targets, default 1), FUZZ_REQUIRE=1 (no clang is a failure, not a skip).
+# targets, default 1), FUZZ_REQUIRE=1 (no clang is a failure, not a skip;
+# the default when CI=true). Without clang, --tap prints a TAP skip
+# ("ok - fuzz: skipped # SKIP ..."), which tests/run.sh counts as a skip.
 #
 # Inputs found to be new go to build-fuzz/corpus/<target>/ (kept between runs,
 # the checked-in seeds in tests/fuzz/corpus/<target>/ are only read); a crash
@@ -47,7 +49,9 @@ trap 'rm -rf "$probe"' EXIT
 if [ -z "$CC" ] || ! printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' \
 	>"$probe/p.c" || ! "$CC" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" >"$probe/log" 2>&1; then
 	why="clang with libFuzzer not found (apt-get install clang-14 libclang-rt-14-dev)"
-	if [ "${FUZZ_REQUIRE:-0}" = 1 ] || [ "$TAP" = 0 ]; then
+	require="${FUZZ_REQUIRE:-0}"
+	[ "${CI:-}" = true ] && require="${FUZZ_REQUIRE:-1}"
+	if [ "$require" = 1 ] || [ "$TAP" = 0 ]; then
 		say "not ok - fuzz: $why"
 		[ -s "$probe/log" ] && sed 's/^/    | /' "$probe/log" | head -5
 		exit 1

@@ -19,7 +19,7 @@ REPLAY_ALL=1 (also replay the files NOT_YET lists, to see which can leave it),
 STORE_CORS (what the stack was started with, default ""): with "*" 62/63 expect
 our deliberate difference (the origin is allowed), with "" the recorded answer
 and no Access-Control-Allow-Origin; any other value skips them.
-Output: TAP lines; "# skip ..." comments for files not replayed; exit 1 on failure.
+Output: TAP lines; TAP "ok - ... # SKIP" lines for files not replayed; exit 1 on failure.
 """
 
 import os
@@ -43,7 +43,7 @@ def _not_yet(nns, why):
 
 
 
-# Features whose absence turns a check into a "# skip" comment. Remove when done.
+# Features whose absence turns a check into a TAP "# SKIP" line. Remove when done.
 #   sessions: POST /store/customers sets connect.sid (API.md section 5: "logs the new
 #             customer into a session")
 PENDING = set()

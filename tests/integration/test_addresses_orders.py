@@ -10,7 +10,7 @@ GET /store/customers/me/payment-methods. Expectations come from
 Orders only exist once carts exist, so the order checks insert rows with the
 mariadb client when the stack's state directory is known (env VAR, as
 tests/run.sh exports it: socket $VAR/mysqld.sock, database medusa, user
-root); without VAR those checks print "# skip" lines.
+root); without VAR those checks print TAP "# SKIP" lines.
 
 Every case registers its own customers with unique emails. Python 3 stdlib
 only. Env: BASE_URL, JWT_SECRET, COOKIE_SECRET, VAR (optional).

@@ -11,7 +11,7 @@ cookie secrets, every issued token, reset token, session id and Authorization va
 never appear in a response body that did not issue them, nor in $VAR/log/*.log.
 
 Database checks use the mariadb client on $VAR/mysqld.sock (user root, database medusa),
-as tests/run.sh exports VAR; without VAR they print "# skip". Expectations: API.md
+as tests/run.sh exports VAR; without VAR they print TAP "# SKIP" lines. Expectations: API.md
 sections 3, 4 and 6. Env: BASE_URL, JWT_SECRET, COOKIE_SECRET, VAR.
 """
 

@@ -11,7 +11,7 @@ duplicate_error; 8 customers taking one new email), and never a 5xx anywhere.
 
 Every request runs in its own thread on its own connection; a barrier releases them
 together. Database checks use the mariadb client on $VAR/mysqld.sock (user root, database
-medusa); without VAR they print "# skip". Env: BASE_URL, JWT_SECRET, COOKIE_SECRET, VAR.
+medusa); without VAR they print TAP "# SKIP" lines. Env: BASE_URL, JWT_SECRET, COOKIE_SECRET, VAR.
 """
 
 import json

@@ -61,7 +61,7 @@ APACHE2 = os.environ.get("APACHE2") or shutil.which("apache2") or "/usr/sbin/apa
 MODULES = os.environ.get("APACHE_MODULES", "/usr/lib/apache2/modules")
 AS_ROOT = os.geteuid() == 0
 
-# Known gaps of the program, not of the setups: their checks print "# skip" instead of failing.
+# Known gaps of the program, not of the setups: their checks print TAP "# SKIP" lines instead of failing.
 # Remove a word when the gap is fixed.
 #   cgi-drain: as a CGI program, a body over MAX_BODY is refused without reading stdin; mod_cgid
 #              then fails writing the body (EPIPE) and drops the connection without an answer
