@@ -96,9 +96,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@BIN=$(abspath $(BIN)) tests/bench/run.sh
 
-# libFuzzer targets (clang): N seconds each
-fuzz:
-	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+# libFuzzer targets (clang): N seconds each; fuzz_request against a throwaway stack
+fuzz: all
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) fuzz_body fuzz_token fuzz_cookie fuzz_query
+	@BIN=$(abspath $(BIN)) tests/fuzz/request.sh $(FUZZ_SECONDS)
 
 # mixed workload for SOAK_SECONDS: error count and worker RSS at start and end
 soak: deps

@@ -61,7 +61,7 @@ for bin in "$@"; do
 done
 # a short libFuzzer pass over the body, token, cookie and query parsers (about a minute)
 if [ "$UNIT_ONLY" = 0 ] && [ "${FUZZ_SECONDS_IN_TEST:-15}" != 0 ]; then
-	run_prog "fuzz" "$ROOT/tests/fuzz/run.sh" "${FUZZ_SECONDS_IN_TEST:-15}" --tap
+	run_prog "fuzz" "$ROOT/tests/fuzz/run.sh" "${FUZZ_SECONDS_IN_TEST:-15}" --tap fuzz_body fuzz_token fuzz_cookie fuzz_query
 fi
 
 if [ "$UNIT_ONLY" = 0 ]; then
@@ -103,6 +103,12 @@ if [ "$UNIT_ONLY" = 0 ]; then
 			[ -f "$t" ] || continue
 			run_prog "integration/$(basename "$t" .py)" python3 "$t"
 		done
+		# whole requests from libFuzzer through the router, the handlers and sql/ into this
+		# stack's MariaDB (tests/fuzz/fuzz_request.c), seeded with a request of every route
+		if [ "${FUZZ_SECONDS_IN_TEST:-15}" != 0 ]; then
+			run_prog "fuzz_request" env DATABASE_URL="mysql://root@localhost/medusa?socket=$VAR/mysqld.sock" \
+				"$ROOT/tests/fuzz/run.sh" "${FUZZ_REQUEST_SECONDS_IN_TEST:-25}" --tap fuzz_request
+		fi
 	else
 		echo "not ok - the stack did not start" >"$OUT/stack-start.log"
 		cat "$OUT/stack.log" | tail -30 | sed 's/^/    | /'

@@ -7,7 +7,12 @@
 #   SECONDS  per target (default 60)
 #   --tap    one line per target for tests/run.sh:
 #              "ok - fuzz_x: N execs, no crash" / "not ok - fuzz_x: ... reproducer: PATH"
-#   TARGET   fuzz_body fuzz_token fuzz_cookie fuzz_query fuzz_qengine (default: all)
+#   TARGET   fuzz_body fuzz_token fuzz_cookie fuzz_query fuzz_qengine fuzz_request (default:
+#            the first five, and fuzz_request too when DATABASE_URL is set)
+# fuzz_request serves whole requests through the router, the handlers and sql/ into
+# the MariaDB at DATABASE_URL (a running test stack: tests/run.sh passes its own,
+# tests/fuzz/request.sh starts one); JWT_SECRET and COOKIE_SECRET come from the
+# environment as for the pool.
 # Environment: FUZZ_CC (default clang, else clang-14), FUZZ_JOBS (parallel
 # targets, default 1), FUZZ_REQUIRE=1 (no clang is a failure, not a skip;
 # the default when CI=true). Without clang, --tap prints a TAP skip
@@ -29,10 +34,13 @@ for a in "$@"; do
 	--tap) TAP=1 ;;
 	[0-9]*) SECONDS_PER="$a" ;;
 	fuzz_*) TARGETS+=("$a") ;;
-	*) echo "usage: $0 [SECONDS] [--tap] [fuzz_body|fuzz_token|fuzz_cookie|fuzz_query|fuzz_qengine...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [SECONDS] [--tap] [fuzz_body|fuzz_token|fuzz_cookie|fuzz_query|fuzz_qengine|fuzz_request...]" >&2; exit 2 ;;
 	esac
 done
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(fuzz_body fuzz_token fuzz_cookie fuzz_query fuzz_qengine)
+if [ ${#TARGETS[@]} -eq 0 ]; then
+	TARGETS=(fuzz_body fuzz_token fuzz_cookie fuzz_query fuzz_qengine)
+	[ -n "${DATABASE_URL:-}" ] && TARGETS+=(fuzz_request)
+fi
 
 # say LINE: a TAP line in --tap mode, else plain
 say() { echo "$@"; }
@@ -66,10 +74,10 @@ fi
 # build-fuzz/logs/build-common.log and shown, but do not stop the fuzzing.
 WARN="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-CFLAGS="-std=c11 -D_GNU_SOURCE $WARN -I$ROOT -O1 -g $SAN"
+CFLAGS="-std=c11 -D_GNU_SOURCE $WARN -I$ROOT $(pkg-config --cflags libmariadb 2>/dev/null) -I/usr/include/mariadb -O1 -g $SAN"
 LIBS="-ljson-c -lfcgi -lcrypto"
 
-mkdir -p "$BUILD/common" "$BUILD/logs" "$BUILD/artifacts"
+mkdir -p "$BUILD/common" "$BUILD/server" "$BUILD/logs" "$BUILD/artifacts"
 
 # build_fail WHAT LOG: reports a build error and stops
 build_fail() {
@@ -78,36 +86,58 @@ build_fail() {
 	exit 1
 }
 
-# common/*.c with coverage instrumentation (fuzzer-no-link), rebuilt when a
-# source or any common header is newer than its object; then one archive, so
-# each target links only the objects it uses.
-newest_header="$(ls -t "$ROOT"/common/*.h | head -1)"
-objs=()
-changed=0
-for src in "$ROOT"/common/*.c; do
-	obj="$BUILD/common/$(basename "${src%.c}").o"
-	objs+=("$obj")
-	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ]; then
-		[ "$changed" = 0 ] && : >"$BUILD/logs/build-common.log"
-		"$CC" $CFLAGS -Wno-error -fsanitize=fuzzer-no-link -c "$src" -o "$obj" >>"$BUILD/logs/build-common.log" 2>&1 ||
-			build_fail "common/$(basename "$src")" "$BUILD/logs/build-common.log"
-		changed=1
+# build_lib NAME DIR SOURCE...: the sources with coverage instrumentation
+# (fuzzer-no-link) into $BUILD/DIR/, rebuilt when a source or any header of
+# common/, sql/ or cgi/ is newer than its object; then one archive
+# $BUILD/NAME.a, so each target links only the objects it uses.
+# common/*.c -> libcommon.a (every target); sql/*.c and cgi/*.c but main.c
+# -> libserver.a (fuzz_request, which includes cgi/main.c itself).
+newest_header="$(ls -t "$ROOT"/common/*.h "$ROOT"/sql/*.h "$ROOT"/cgi/*.h | head -1)"
+build_lib() {
+	local name="$1" dir="$2"; shift 2
+	local objs=() changed=0 src obj
+	for src in "$@"; do
+		obj="$BUILD/$dir/$(basename "${src%.c}").o"
+		objs+=("$obj")
+		if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ]; then
+			[ "$changed" = 0 ] && : >"$BUILD/logs/build-$dir.log"
+			"$CC" $CFLAGS -Wno-error -fsanitize=fuzzer-no-link -c "$src" -o "$obj" >>"$BUILD/logs/build-$dir.log" 2>&1 ||
+				build_fail "${src#$ROOT/}" "$BUILD/logs/build-$dir.log"
+			changed=1
+		fi
+	done
+	if [ "$changed" = 1 ] && grep -q 'warning:' "$BUILD/logs/build-$dir.log"; then
+		echo "# clang warnings in $dir (not fatal here, see $BUILD/logs/build-$dir.log):"
+		grep 'warning:' "$BUILD/logs/build-$dir.log" | sed "s|^$ROOT/||; s/^/#   /"
+	fi
+	if [ "$changed" = 1 ] || [ ! -f "$BUILD/$name.a" ]; then
+		rm -f "$BUILD/$name.a"
+		ar rcs "$BUILD/$name.a" "${objs[@]}" || build_fail "$name.a" /dev/null
+	fi
+}
+build_lib libcommon common "$ROOT"/common/*.c
+for t in "${TARGETS[@]}"; do
+	if [ "$t" = fuzz_request ]; then
+		server_src=()
+		for src in "$ROOT"/sql/*.c "$ROOT"/cgi/*.c; do
+			[ "$src" = "$ROOT/cgi/main.c" ] || server_src+=("$src")
+		done
+		build_lib libserver server "${server_src[@]}"
 	fi
 done
-if [ "$changed" = 1 ] && grep -q 'warning:' "$BUILD/logs/build-common.log"; then
-	echo "# clang warnings in common/ (not fatal here, see $BUILD/logs/build-common.log):"
-	grep 'warning:' "$BUILD/logs/build-common.log" | sed "s|^$ROOT/||; s/^/#   /"
-fi
-if [ "$changed" = 1 ] || [ ! -f "$BUILD/libcommon.a" ]; then
-	rm -f "$BUILD/libcommon.a"
-	ar rcs "$BUILD/libcommon.a" "${objs[@]}" || build_fail "libcommon.a" /dev/null
-fi
 for t in "${TARGETS[@]}"; do
 	src="$FUZZ_DIR/$t.c"
 	[ -f "$src" ] || { say "not ok - fuzz build: no target $t"; exit 1; }
 	bin="$BUILD/$t"
-	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$FUZZ_DIR/fuzz.h" -nt "$bin" ] || [ "$BUILD/libcommon.a" -nt "$bin" ]; then
-		"$CC" $CFLAGS -fsanitize=fuzzer "$src" "$BUILD/libcommon.a" $LIBS -o "$bin" >"$BUILD/logs/build-$t.log" 2>&1 ||
+	libs=("$BUILD/libcommon.a")
+	extra=()
+	if [ "$t" = fuzz_request ]; then
+		libs=("$BUILD/libserver.a" "$BUILD/libcommon.a")
+		extra=(-lmariadb)
+	fi
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$FUZZ_DIR/fuzz.h" -nt "$bin" ] || [ "${libs[0]}" -nt "$bin" ] ||
+		[ "$BUILD/libcommon.a" -nt "$bin" ] || { [ "$t" = fuzz_request ] && [ "$ROOT/cgi/main.c" -nt "$bin" ]; }; then
+		"$CC" $CFLAGS -fsanitize=fuzzer "$src" "${libs[@]}" $LIBS "${extra[@]}" -o "$bin" >"$BUILD/logs/build-$t.log" 2>&1 ||
 			build_fail "$t" "$BUILD/logs/build-$t.log"
 	fi
 done
@@ -120,6 +150,7 @@ max_len() {
 	fuzz_cookie) echo 1024 ;;  # the value buffer is COOKIE_VALUE_MAX (160)
 	fuzz_query) echo 2048 ;;   # query.c is quadratic in places: big inputs cost 10x per run
 	                           # (the 1000-parameter and 64 KB limits are checked once, at start)
+	fuzz_request) echo 8192 ;; # a request line, headers and a body; each run is a database round trip
 	*) echo 4096 ;;
 	esac
 }
@@ -145,8 +176,11 @@ run_target() {
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	[ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
 	[ -n "$execs" ] || execs=0
+	# fuzz_request prints its answers' statuses at exit
+	local stats
+	stats=$(sed -n 's/^fuzz_request: \(.*requests answered.*\)$/\1/p' "$log" | tail -1)
 	if [ "$rc" -eq 0 ] && ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$log"; then
-		say "ok - $t: $execs execs, no crash"
+		say "ok - $t: $execs execs, no crash${stats:+ ($stats)}"
 		return 0
 	fi
 	local repro kind

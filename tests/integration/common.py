@@ -211,6 +211,59 @@ class TransportError(Exception):
     pass
 
 
+JSON_CT = "application/json; charset=utf-8"
+TEXT_CT = "text/plain; charset=utf-8"
+
+
+def error_problems(r, status=None, etype=None, message=None, code=None):
+    """Why r is not the Medusa JSON error wanted; [] when it is.
+
+    Whatever the caller pins, every error answer must carry the JSON Content-Type and a
+    body that parses as an object with string "type" and "message": an HTML page where
+    JSON is promised (nginx's own error page, say) is a failure, never a pass.
+    status: the one status the server gives (int), or None for "a 4xx" where the
+    status is checked elsewhere; etype, code: exact, or None; message: exact string,
+    compiled regex, or None (any string).
+    """
+    if isinstance(r, TransportError):
+        return ["no answer: %s" % r]
+    errs = []
+    if status is not None and r.status != status:
+        errs.append("status %d, want %d" % (r.status, status))
+    elif status is None and not 400 <= r.status < 500:
+        errs.append("status %d, want a 4xx" % r.status)
+    if r.header("Content-Type") != JSON_CT:
+        errs.append("Content-Type %r, want %r" % (r.header("Content-Type"), JSON_CT))
+    j = r.try_json()
+    if not isinstance(j, dict) or not isinstance(j.get("type"), str) or not isinstance(j.get("message"), str):
+        errs.append("body is not a JSON error {type, message}: %s" % short(r.body, 200))
+        return errs
+    if etype is not None and j["type"] != etype:
+        errs.append("type %r, want %r" % (j["type"], etype))
+    if code is not None and j.get("code") != code:
+        errs.append("code %r, want %r" % (j.get("code"), code))
+    if message is not None:
+        m = j["message"]
+        if hasattr(message, "search"):
+            if not message.search(m):
+                errs.append("message %r does not match /%s/" % (m, message.pattern))
+        elif m != message:
+            errs.append("message %r, want %r" % (m, message))
+    return errs
+
+
+def unauthorized_problems(r):
+    """Why r is not Medusa's plain-text 401 (status, Content-Type, body "Unauthorized")."""
+    if isinstance(r, TransportError):
+        return ["no answer: %s" % r]
+    errs = []
+    if r.status != 401:
+        errs.append("status %d, want 401 (%s)" % (r.status, short(r.body, 160)))
+    if r.header("Content-Type") != TEXT_CT or r.body != b"Unauthorized":
+        errs.append("want text/plain 'Unauthorized', got %r %s" % (r.header("Content-Type"), short(r.body, 80)))
+    return errs
+
+
 def request(method, path, body=None, headers=None, json_body=None, token=None, cookie=None,
             content_type=None, timeout=60):
     """Send one request on a fresh connection and return a Response.

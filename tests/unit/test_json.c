@@ -133,6 +133,13 @@ int main(void)
 		buf_init(&b);
 		json_w_str(&b, "a\"b\\c/d\n\x01\xc3\xa9", 11);
 		CHECK_STR(b.data, "\"a\\\"b\\\\c/d\\n\\u0001\xc3\xa9\"");
+		/* bytes that are no UTF-8 (a raw request path in "Cannot GET ..."): U+FFFD each, so
+		 * the answer stays valid UTF-8 (found by fuzz_request); good sequences pass through */
+		buf_reset(&b);
+		json_w_str(&b, "/au\xff\xfe\xc3\xa9\xe0\x80\x80\xed\xa0\x80\xf0\x9f\x98\x80\xc3", 18);
+		CHECK_STR(b.data, "\"/au\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+				  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xf0\x9f\x98\x80\xef\xbf\xbd\"");
+		CHECK(json_utf8_valid(b.data, b.len));
 		buf_release(&b);
 	}
 	CHECK_OWNED(number(1.5), "1.5");
