@@ -98,7 +98,7 @@ bench: deps
 
 # libFuzzer targets (clang): N seconds each; fuzz_request against a throwaway stack
 fuzz: all
-	@tests/fuzz/run.sh $(FUZZ_SECONDS) fuzz_body fuzz_token fuzz_cookie fuzz_query
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) fuzz_body fuzz_token fuzz_cookie fuzz_query fuzz_qengine
 	@BIN=$(abspath $(BIN)) tests/fuzz/request.sh $(FUZZ_SECONDS)
 
 # mixed workload for SOAK_SECONDS: error count and worker RSS at start and end

@@ -61,7 +61,7 @@ for bin in "$@"; do
 done
 # a short libFuzzer pass over the body, token, cookie and query parsers (about a minute)
 if [ "$UNIT_ONLY" = 0 ] && [ "${FUZZ_SECONDS_IN_TEST:-15}" != 0 ]; then
-	run_prog "fuzz" "$ROOT/tests/fuzz/run.sh" "${FUZZ_SECONDS_IN_TEST:-15}" --tap fuzz_body fuzz_token fuzz_cookie fuzz_query
+	run_prog "fuzz" "$ROOT/tests/fuzz/run.sh" "${FUZZ_SECONDS_IN_TEST:-15}" --tap fuzz_body fuzz_token fuzz_cookie fuzz_query fuzz_qengine
 fi
 
 if [ "$UNIT_ONLY" = 0 ]; then

@@ -18,7 +18,8 @@
  * valid bearer token, session cookie value, email, password and address id of a
  * customer the harness registered through the same routes, so authenticated
  * handlers are reached (a fresh customer every REFRESH_EVERY inputs, or after
- * the fuzzer revoked or deleted what it had).
+ * the fuzzer revoked or deleted what it had); @PRODUCT@ and @VARIANT@ the ids of
+ * the first product of the stack's catalogue and of its first variant.
  *
  * Every answer must be a well-formed CGI answer: "Status: NNN reason", header
  * lines without CR/LF/NUL inside, one Content-Length equal to the body's length,
@@ -61,6 +62,9 @@ static struct {
 	unsigned long uses, generation;
 	int stale;
 } fz_cust;
+
+/* The catalogue ids, looked up once ("none" without a catalogue). */
+static char fz_product[64] = "none", fz_variant[64] = "none";
 
 /* Per-status counts, printed at exit (the README's figures). */
 static unsigned long fz_status[600], fz_total;
@@ -239,8 +243,10 @@ static void params_seal(struct params *ps)
 /* Replaces the @...@ placeholders in in[0..n) into out. */
 static void substitute(const char *in, size_t n, struct buf *out)
 {
-	static const char *names[] = { "@TOKEN@", "@COOKIE@", "@EMAIL@", "@PASSWORD@", "@ADDR@" };
-	const char *vals[] = { fz_cust.token, fz_cust.cookie, fz_cust.email, fz_cust.password, fz_cust.addr };
+	static const char *names[] = { "@TOKEN@", "@COOKIE@", "@EMAIL@", "@PASSWORD@", "@ADDR@", "@PRODUCT@",
+				       "@VARIANT@" };
+	const char *vals[] = { fz_cust.token, fz_cust.cookie, fz_cust.email, fz_cust.password, fz_cust.addr, fz_product,
+			       fz_variant };
 	buf_reset(out);
 	for (size_t i = 0; i < n;) {
 		size_t k;
@@ -395,6 +401,28 @@ static void refresh_customer(void)
 	fz_cust.stale = 0;
 }
 
+/* The first product and variant of GET /store/products, for @PRODUCT@ / @VARIANT@. */
+static void find_catalogue_ids(void)
+{
+	static const char list[] = "GET /store/products?limit=1\n\n";
+	struct capture cap;
+	struct answer a;
+	buf_init(&cap.out);
+	request_text(list, sizeof(list) - 1, &cap, &a);
+	struct json_object *j = a.status == 200 ? json_tokener_parse(a.body) : NULL, *ps, *p0, *id, *vs, *v0;
+	if (j && json_object_object_get_ex(j, "products", &ps) && json_object_array_length(ps) > 0 &&
+	    (p0 = json_object_array_get_idx(ps, 0))) {
+		if (json_object_object_get_ex(p0, "id", &id))
+			snprintf(fz_product, sizeof(fz_product), "%s", json_object_get_string(id));
+		if (json_object_object_get_ex(p0, "variants", &vs) && json_object_array_length(vs) > 0 &&
+		    (v0 = json_object_array_get_idx(vs, 0)) && json_object_object_get_ex(v0, "id", &id))
+			snprintf(fz_variant, sizeof(fz_variant), "%s", json_object_get_string(id));
+	}
+	json_object_put(j);
+	buf_release(&cap.out);
+	fprintf(stderr, "fuzz_request: catalogue ids: product %s, variant %s\n", fz_product, fz_variant);
+}
+
 static void print_stats(void)
 {
 	fprintf(stderr, "fuzz_request: %lu requests answered;", fz_total);
@@ -424,6 +452,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	arena_init(&fz_r.arena, 16384);
 	db_ensure(&fz_w.db); /* as worker_main: a failure is retried per request */
 	refresh_customer();
+	find_catalogue_ids();
 	atexit(print_stats);
 	return 0;
 }
