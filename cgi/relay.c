@@ -106,7 +106,7 @@ int relay_reaped(pid_t pid, int status)
 	if (WIFSIGNALED(status))
 		log_warn("relay %d killed by signal %d", (int)pid, WTERMSIG(status));
 	else if (WEXITSTATUS(status))
-		log_warn("relay %d exited with status %d", (int)pid, WEXITSTATUS(status));
+		log_error("relay %d failed with exit status %d", (int)pid, WEXITSTATUS(status)); /* tests/run.sh scans for it */
 	else
 		log_info("relay %d stopped (SIGTERM from outside the pool): starting another", (int)pid);
 	if (now - relay_started_ms < RELAY_YOUNG_MS) {

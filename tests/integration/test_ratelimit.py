@@ -212,8 +212,8 @@ def main():
     finally:
         st.stop()
         crashes = [ln for ln in st.log("medusa-c.log").splitlines()
-                   if any(k in ln for k in ("killed by signal", "exited with status", "AddressSanitizer",
-                                            "LeakSanitizer", "runtime error"))]
+                   if any(k in ln for k in ("killed by signal", "exited with status", "failed with exit status",
+                                            "AddressSanitizer", "LeakSanitizer", "runtime error"))]
         tap.check(not crashes, "no worker of the own stack crashed", "; ".join(crashes[:3]))
         shutil.rmtree(st.var, ignore_errors=True)
     tap.finish()

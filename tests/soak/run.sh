@@ -142,7 +142,7 @@ done <"$OUT/rss-start.txt"
 [ "$requests" -gt 0 ] || fail=1
 if [ -n "$OWN_STACK" ]; then
 	crashes=$(tail -c +$((LOG_OFF + 1)) "$VAR/log/medusa-c.log" 2>/dev/null |
-		grep -E "killed by signal|exited with status|stuck in one request|AddressSanitizer|runtime error" | tail -5 || true)
+		grep -E "killed by signal|exited with status|failed with exit status|stuck in one request|AddressSanitizer|runtime error" | tail -5 || true)
 	[ -z "$crashes" ] || { echo "soak: worker log:"; echo "$crashes" | sed 's/^/  | /'; fail=1; }
 fi
 if [ "$fail" -eq 0 ]; then echo "soak: PASS"; else echo "soak: FAIL"; fi
