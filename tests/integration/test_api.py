@@ -209,7 +209,7 @@ def t_register():
                   "%s vs %s" % (cc["created_at"], cc["updated_at"]))
         ck = r.header_all("Set-Cookie")
         if not ck and "sessions" in PENDING:
-            tap.skip("register: sets a signed connect.sid", "sessions pending (PENDING in test_api.py)")
+            tap.pending("register: sets a signed connect.sid", "sessions (PENDING in test_api.py)")
         elif tap.check(len(ck) == 1, "register: sets one connect.sid", "got %r" % ck):
             tap.errors(common.cookie_problems(ck[0]), "register: connect.sid format and signature")
             x = request("GET", ME, cookie=r.cookie())
@@ -601,7 +601,7 @@ def t_billing():
                         "country_code": "us", "postal_code": "9000"}}
     rd = request("POST", ME + "/addresses", json_body=ship, token=d.token)
     if rd.status == 404 and (rd.try_json() or {}).get("message", "").startswith("Cannot "):
-        tap.skip("billing: link own shipping address by id", "POST /store/customers/me/addresses not implemented")
+        tap.pending("billing: link own shipping address by id", "POST /store/customers/me/addresses not implemented")
         return
     re_ = request("POST", ME + "/addresses", json_body=ship, token=e.token)
     sd, se = cust(rd), cust(re_)
@@ -799,7 +799,7 @@ def forged_cookie(sid):
 def t_sessions():
     probe = request("POST", "/store/auth", json_body={"email": unique_email("probe"), "password": "x"})
     if probe.status == 404 and (probe.try_json() or {}).get("message", "").startswith("Cannot "):
-        tap.skip("sessions", "POST /store/auth not implemented")
+        tap.pending("sessions", "POST /store/auth not implemented")
         return
     a = fresh("sess", first_name="Sess")
     b = fresh("sess", first_name="Other")

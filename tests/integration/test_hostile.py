@@ -406,7 +406,7 @@ def t_sizes(a):
     # (the exact boundary is checked by test_growth.py)
     r = send("POST", ME, json.dumps({"metadata": {"big": "m" * (MAX_BODY - 2000)}}), token=a.token)
     check_answer(r, "metadata value of %d bytes (under MAX_BODY, over 64 KiB stored) -> 400" % (MAX_BODY - 2000),
-                 {400}, "metadata must be at most 65536 bytes as stored (after the merge)")
+                 400, "metadata must be at most 65536 bytes as stored (after the merge)")
     big = "m" * 60000
     j = check_200(send("POST", ME, json.dumps({"metadata": {"big": big}}), token=a.token),
                   "metadata value of %d bytes -> 200" % len(big))

@@ -384,7 +384,7 @@ def part2():
             nn = t.name[:3]
             compare(tap, rp, t, unordered=nn in ("021", "024"),
                     true_count=7 if nn in ("023", "024") else None)
-        tap.skip("transcripts-store/143-products-list-cart", "cart_id pricing needs carts (issue 12)")
+        tap.pending("transcripts-store/143-products-list-cart", "cart_id pricing needs carts (issue 12)")
 
         ok, out = st.import_file(extras)
         if not tap.check(ok, "import the extras", out[-500:]):
