@@ -80,8 +80,8 @@ CHECKOUT = {
     "extras/120": "gift card balance after order D",
 }
 
-# Routes whose transcripts this script does not replay, and why. "# skip" lines list every such
-# file (a comment never counts as passed). Products and variants are replayed, with their own
+# Routes whose transcripts this script does not replay, and why: a "# not replayed here" note for
+# a route another script replays, a pending skip (Tap.pending) for one not implemented yet. Products and variants are replayed, with their own
 # deliberate differences, by tests/integration/test_products.py (catcore's); a route that is
 # not implemented yet would be listed here too until it lands.
 NOT_YET_ROUTES = {
@@ -523,7 +523,10 @@ def main():
                     continue
                 selected.append(t)
             for t, why in skipped:
-                tap.skip("%s %s" % (t.key, t.file), "route %s: %s" % (t.route, why))
+                if why.startswith("replayed by"):  # checked and counted there: a note, not a skip
+                    tap.note("not replayed here: %s %s, route %s %s" % (t.key, t.file, t.route, why))
+                else:
+                    tap.pending("%s %s" % (t.key, t.file), "route %s: %s" % (t.route, why))
             # Two recordings, two Medusa databases: the same region has another id in each.
             rp.m = Matcher()
             prebind(tap, db, rp.m, selected, keys)
