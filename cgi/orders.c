@@ -20,6 +20,7 @@
 #include "cgi/router.h"
 #include "common/customer_json.h"
 #include "common/json.h"
+#include "common/qengine.h"
 #include "common/query.h"
 #include "common/respond.h"
 #include "sql/customer_store.h"
@@ -32,190 +33,40 @@
  */
 #define ORDERS_PAGE_MAX 1000
 
-static const char *const order_statuses[] = { "pending", "completed", "archived", "canceled", "requires_action" };
+static const char *const order_statuses[] = { "pending", "completed", "archived", "canceled", "requires_action", NULL };
 static const char *const fulfillment_statuses[] = {
 	"not_fulfilled", "partially_fulfilled", "fulfilled", "partially_shipped", "shipped",
-	"partially_returned", "returned", "canceled", "requires_action",
+	"partially_returned", "returned", "canceled", "requires_action", NULL,
 };
 static const char *const payment_statuses[] = {
-	"not_paid", "awaiting", "captured", "partially_refunded", "refunded", "canceled", "requires_action",
+	"not_paid", "awaiting", "captured", "partially_refunded", "refunded", "canceled", "requires_action", NULL,
 };
-
-enum qkind { Q_STRING, Q_ENUM, Q_DATES, Q_NUMBER };
-
-struct qfield {
-	const char *name;
-	enum qkind kind;
-	const char *const *values;
-	size_t nvalues;
-};
-
-#define ENUM(v) v, sizeof(v) / sizeof(v[0])
 
 /* StoreGetCustomersCustomerOrdersParams: own properties first, then the inherited ones. */
-static const struct qfield order_params[] = {
-	{ "id", Q_STRING, NULL, 0 },
-	{ "q", Q_STRING, NULL, 0 },
-	{ "status", Q_ENUM, ENUM(order_statuses) },
-	{ "fulfillment_status", Q_ENUM, ENUM(fulfillment_statuses) },
-	{ "payment_status", Q_ENUM, ENUM(payment_statuses) },
-	{ "display_id", Q_STRING, NULL, 0 },
-	{ "cart_id", Q_STRING, NULL, 0 },
-	{ "email", Q_STRING, NULL, 0 },
-	{ "region_id", Q_STRING, NULL, 0 },
-	{ "currency_code", Q_STRING, NULL, 0 },
-	{ "tax_rate", Q_STRING, NULL, 0 },
-	{ "created_at", Q_DATES, NULL, 0 },
-	{ "updated_at", Q_DATES, NULL, 0 },
-	{ "canceled_at", Q_DATES, NULL, 0 },
-	{ "limit", Q_NUMBER, NULL, 0 },
-	{ "offset", Q_NUMBER, NULL, 0 },
-	{ "fields", Q_STRING, NULL, 0 },
-	{ "expand", Q_STRING, NULL, 0 },
+static const struct qe_param order_params[] = {
+	{ "id", QE_STRING, NULL },
+	{ "q", QE_STRING, NULL },
+	{ "status", QE_ENUM, order_statuses },
+	{ "fulfillment_status", QE_ENUM, fulfillment_statuses },
+	{ "payment_status", QE_ENUM, payment_statuses },
+	{ "display_id", QE_STRING, NULL },
+	{ "cart_id", QE_STRING, NULL },
+	{ "email", QE_STRING, NULL },
+	{ "region_id", QE_STRING, NULL },
+	{ "currency_code", QE_STRING, NULL },
+	{ "tax_rate", QE_STRING, NULL },
+	{ "created_at", QE_DATES, NULL },
+	{ "updated_at", QE_DATES, NULL },
+	{ "canceled_at", QE_DATES, NULL },
+	{ "limit", QE_NUMBER, NULL },
+	{ "offset", QE_NUMBER, NULL },
+	{ "fields", QE_STRING, NULL },
+	{ "expand", QE_STRING, NULL },
 };
 #define NPARAMS (sizeof(order_params) / sizeof(order_params[0]))
 
 /* DateComparisonOperator's properties, in its declaration order. */
 static const char *const date_ops[ORDER_DATE_OPS] = { "lt", "gt", "gte", "lte" };
-
-/* ---- validation ---- */
-
-/* Appends one message, pre + name + post, after a ", " separator when needed. */
-static void msg(struct buf *m, int *count, const char *pre, const char *name, const char *post)
-{
-	if ((*count)++)
-		buf_add(m, ", ", 2);
-	buf_adds(m, pre);
-	buf_adds(m, name);
-	buf_adds(m, post);
-}
-
-static int in_enum(const struct query_node *v, const struct qfield *f)
-{
-	if (v->type != QUERY_STRING)
-		return 0;
-	for (size_t i = 0; i < f->nvalues; i++)
-		if (strcmp(v->s, f->values[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* IsEnum(..., { each: true }): every element of an array, or the value itself. */
-static int enum_ok(const struct query_node *v, const struct qfield *f)
-{
-	if (v->type != QUERY_ARRAY)
-		return in_enum(v, f);
-	for (size_t i = 0; i < v->n; i++)
-		if (!in_enum(v->m[i].value, f))
-			return 0;
-	return 1;
-}
-
-/*
- * @Type(() => Number) then @IsNumber(): the value JavaScript's Number()
- * makes of a string (arrays and objects never pass). Medusa hands negative
- * or fractional values to TypeORM, which fails on them (500); here they
- * fail validation with the same message instead.
- */
-static int number_ok(const struct query_node *v, double *out)
-{
-	if (v->type != QUERY_STRING || !query_js_number(v->s, v->len, out))
-		return 0;
-	if (!isfinite(*out) || *out < 0)
-		return 0;
-	/* integral: every double from 2^53 up is, below it the cast is exact */
-	return *out >= 9007199254740992.0 || *out == (double)(long long)*out;
-}
-
-/* Medusa's transformDate on a DateComparisonOperator value, then IsDate. */
-static int date_ok(const struct query_node *v, long long *ms)
-{
-	/* String([x]) is x, so a one-string array converts like the string */
-	if (v->type == QUERY_ARRAY && v->n == 1)
-		v = v->m[0].value;
-	return v->type == QUERY_STRING && query_js_date(v->s, v->len, ms);
-}
-
-static void date_children(struct buf *m, int *count, const struct query_node *obj)
-{
-	for (size_t i = 0; i < obj->n; i++) {
-		int known = 0;
-		for (int op = 0; op < ORDER_DATE_OPS; op++)
-			known |= strcmp(obj->m[i].key, date_ops[op]) == 0;
-		if (!known)
-			msg(m, count, "property ", obj->m[i].key, " should not exist");
-	}
-	for (int op = 0; op < ORDER_DATE_OPS; op++) {
-		const struct query_node *v = query_get(obj, date_ops[op]);
-		long long ms;
-		if (v && !date_ok(v, &ms))
-			msg(m, count, "", date_ops[op], " must be a Date instance");
-	}
-}
-
-/* class-validator's messages for the whole query, joined with ", "; returns how many. */
-static int validate(struct buf *m, const struct query_node *q)
-{
-	int count = 0;
-	for (size_t i = 0; i < q->n; i++) {
-		int known = 0;
-		for (size_t k = 0; k < NPARAMS; k++)
-			known |= strcmp(q->m[i].key, order_params[k].name) == 0;
-		if (!known)
-			msg(m, &count, "property ", q->m[i].key, " should not exist");
-	}
-	for (size_t k = 0; k < NPARAMS; k++) {
-		const struct qfield *f = &order_params[k];
-		const struct query_node *v = query_get(q, f->name);
-		double d;
-		if (!v)
-			continue;
-		switch (f->kind) {
-		case Q_STRING:
-			if (v->type != QUERY_STRING)
-				msg(m, &count, "", f->name, " must be a string");
-			break;
-		case Q_ENUM:
-			if (!enum_ok(v, f)) {
-				msg(m, &count, "each value in ", f->name, " must be one of the following values: ");
-				for (size_t i = 0; i < f->nvalues; i++) {
-					if (i)
-						buf_add(m, ", ", 2);
-					buf_adds(m, f->values[i]);
-				}
-			}
-			break;
-		case Q_NUMBER:
-			if (!number_ok(v, &d))
-				msg(m, &count, "", f->name, " must be a number conforming to the specified constraints");
-			break;
-		case Q_DATES:
-			if (v->type != QUERY_OBJECT && v->type != QUERY_ARRAY)
-				msg(m, &count, "nested property ", f->name, " must be either object or array");
-			break;
-		}
-	}
-	/* nested children after every property of the parent, as body.c orders them */
-	for (size_t k = 0; k < NPARAMS; k++) {
-		const struct query_node *v = query_get(q, order_params[k].name);
-		if (order_params[k].kind != Q_DATES || !v)
-			continue;
-		if (v->type == QUERY_OBJECT) {
-			date_children(m, &count, v);
-		} else if (v->type == QUERY_ARRAY) {
-			for (size_t i = 0; i < v->n; i++) {
-				if (v->m[i].value->type == QUERY_OBJECT)
-					date_children(m, &count, v->m[i].value);
-				else {
-					char idx[24];
-					snprintf(idx, sizeof(idx), "%zu", i);
-					msg(m, &count, "nested property ", idx, " must be either object or array");
-				}
-			}
-		}
-	}
-	return count;
-}
 
 /* ---- the filter ---- */
 
@@ -291,7 +142,7 @@ static void date_filter(struct arena *a, const struct query_node *v, const char 
 		for (int op = 0; op < ORDER_DATE_OPS; op++) {
 			const struct query_node *d = query_get(obj, date_ops[op]);
 			long long ms;
-			if (d && date_ok(d, &ms))
+			if (d && qe_date_value(d, &ms))
 				ops[op] = db_time(a, ms);
 		}
 	}
@@ -557,7 +408,7 @@ enum api_err orders_list(struct req *r)
 	query_normalize(&r->arena, q);
 	struct buf m = BUF_INIT;
 	buf_init(&m);
-	if (validate(&m, q)) {
+	if (qe_validate(&m, order_params, NPARAMS, q)) {
 		char *text = arena_strndup(&r->arena, m.data, m.len);
 		buf_release(&m);
 		return respond_fail(r, E_INVALID_DATA, "%s", text);
@@ -566,9 +417,9 @@ enum api_err orders_list(struct req *r)
 	double limit = 10, offset = 0;
 	const struct query_node *v;
 	if ((v = query_get(q, "limit")))
-		number_ok(v, &limit);
+		qe_number_value(v, &limit);
 	if ((v = query_get(q, "offset")))
-		number_ok(v, &offset);
+		qe_number_value(v, &offset);
 
 	/*
 	 * Medusa lists by customer_id without loading the customer (a token of a

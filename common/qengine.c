@@ -57,7 +57,7 @@ static int enum_ok(const struct query_node *v, const char *const *values)
  * hands negative or fractional values to TypeORM, which fails (500); they
  * fail validation here with the same message instead.
  */
-static int number_ok(const struct query_node *v, double *out)
+int qe_number_value(const struct query_node *v, double *out)
 {
 	if (v->type != QUERY_STRING || !query_js_number(v->s, v->len, out))
 		return 0;
@@ -67,7 +67,7 @@ static int number_ok(const struct query_node *v, double *out)
 }
 
 /* Medusa's transformDate then IsDate; String([x]) is x, so a one-string array converts like x. */
-static int date_ok(const struct query_node *v, long long *ms)
+int qe_date_value(const struct query_node *v, long long *ms)
 {
 	if (v->type == QUERY_ARRAY && v->n == 1)
 		v = v->m[0].value;
@@ -86,17 +86,22 @@ static void date_children(struct buf *m, int *count, const struct query_node *ob
 	for (int op = 0; op < 4; op++) {
 		const struct query_node *v = query_get(obj, date_ops[op]);
 		long long ms;
-		if (v && !date_ok(v, &ms))
+		if (v && !qe_date_value(v, &ms))
 			msg(m, count, "", date_ops[op], " must be a Date instance");
 	}
 }
 
+static const struct qe_param *find_in(const struct qe_param *params, size_t n, const char *name)
+{
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(params[k].name, name) == 0)
+			return &params[k];
+	return NULL;
+}
+
 static const struct qe_param *find_param(const struct qe_route *rt, const char *name)
 {
-	for (size_t k = 0; k < rt->nparams; k++)
-		if (strcmp(rt->params[k].name, name) == 0)
-			return &rt->params[k];
-	return NULL;
+	return find_in(rt->params, rt->nparams, name);
 }
 
 static void check_param(struct buf *m, int *count, const struct qe_param *p, const struct query_node *v)
@@ -123,11 +128,11 @@ static void check_param(struct buf *m, int *count, const struct qe_param *p, con
 		break;
 	}
 	case QE_NUMBER:
-		if (!number_ok(v, &d))
+		if (!qe_number_value(v, &d))
 			msg(m, count, "", p->name, " must be a number conforming to the specified constraints");
 		break;
 	case QE_INT:
-		if (!number_ok(v, &d))
+		if (!qe_number_value(v, &d))
 			msg(m, count, "", p->name, " must be an integer number");
 		break;
 	case QE_BOOL:
@@ -155,21 +160,21 @@ static void check_param(struct buf *m, int *count, const struct qe_param *p, con
 }
 
 /* class-validator's messages for the whole query, joined with ", "; returns how many. */
-static int validate(struct buf *m, const struct qe_route *rt, const struct query_node *q)
+int qe_validate(struct buf *m, const struct qe_param *params, size_t n, const struct query_node *q)
 {
 	int count = 0;
 	for (size_t i = 0; i < q->n; i++)
-		if (!find_param(rt, q->m[i].key))
+		if (!find_in(params, n, q->m[i].key))
 			msg(m, &count, "property ", q->m[i].key, " should not exist");
-	for (size_t k = 0; k < rt->nparams; k++) {
-		const struct query_node *v = query_get(q, rt->params[k].name);
+	for (size_t k = 0; k < n; k++) {
+		const struct query_node *v = query_get(q, params[k].name);
 		if (v)
-			check_param(m, &count, &rt->params[k], v);
+			check_param(m, &count, &params[k], v);
 	}
 	/* nested children after every property of the parent */
-	for (size_t k = 0; k < rt->nparams; k++) {
-		const struct query_node *v = query_get(q, rt->params[k].name);
-		if (rt->params[k].kind != QE_DATES || !v)
+	for (size_t k = 0; k < n; k++) {
+		const struct query_node *v = query_get(q, params[k].name);
+		if (params[k].kind != QE_DATES || !v)
 			continue;
 		if (v->type == QUERY_OBJECT) {
 			date_children(m, &count, v);
@@ -397,7 +402,7 @@ int qe_parse(struct arena *a, const struct qe_route *rt, const char *raw, size_t
 	out->q = query_parse(a, raw, n);
 	query_normalize(a, out->q);
 	struct buf m = BUF_INIT;
-	int bad = validate(&m, rt, out->q);
+	int bad = qe_validate(&m, rt->params, rt->nparams, out->q);
 	if (bad) {
 		*err = arena_strndup(a, m.data, m.len);
 		buf_release(&m);
@@ -407,11 +412,11 @@ int qe_parse(struct arena *a, const struct qe_route *rt, const char *raw, size_t
 	double d;
 	const struct query_node *v = query_get(out->q, "limit");
 	out->limit_echo = (double)rt->default_limit;
-	if (v && find_param(rt, "limit") && number_ok(v, &d))
+	if (v && find_param(rt, "limit") && qe_number_value(v, &d))
 		out->limit_echo = d;
 	v = query_get(out->q, "offset");
 	out->offset_echo = 0;
-	if (v && find_param(rt, "offset") && number_ok(v, &d))
+	if (v && find_param(rt, "offset") && qe_number_value(v, &d))
 		out->offset_echo = d;
 	out->limit = out->limit_echo <= 0 || out->limit_echo > QE_LIMIT_MAX ? QE_LIMIT_MAX : (long long)out->limit_echo;
 	/* an offset past any table is an empty page; keep it in range of a BIGINT */
@@ -507,7 +512,7 @@ int qe_dates(const struct qe_query *q, const char *name, long long ms[4], int ha
 		const struct query_node *obj = v->type == QUERY_ARRAY ? v->m[i].value : v;
 		for (int op = 0; op < 4; op++) {
 			const struct query_node *d = query_get(obj, date_ops[op]);
-			if (d && date_ok(d, &ms[op]))
+			if (d && qe_date_value(d, &ms[op]))
 				has[op] = any = 1;
 		}
 	}

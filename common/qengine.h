@@ -103,6 +103,17 @@ struct qe_query {
 int qe_parse(struct arena *a, const struct qe_route *rt, const char *raw, size_t n,
 	     struct qe_query *out, const char **err);
 
+/*
+ * class-validator alone, for a handler that reads the tree itself: appends the
+ * messages for q (a normalized qs tree) against params to m, joined with ", ";
+ * returns how many.
+ */
+int qe_validate(struct buf *m, const struct qe_param *params, size_t n, const struct query_node *q);
+/* A QE_NUMBER value as validation accepts it (a non-negative integral Number()); 0 if not. */
+int qe_number_value(const struct query_node *v, double *out);
+/* A DateComparisonOperator value as epoch ms (Medusa's transformDate); 0 if not a date. */
+int qe_date_value(const struct query_node *v, long long *ms);
+
 /* qe_parse on r->query; on failure records 400 invalid_data on r and returns it. */
 enum api_err qe_parse_req(struct req *r, const struct qe_route *rt, struct qe_query *out);
 
