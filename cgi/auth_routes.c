@@ -64,7 +64,7 @@ static enum api_err login(struct req *r, char **id)
 	enum api_err e = body_validate(r, b, &fields_login);
 	if (e != API_OK)
 		return e;
-	const char *pw = body_str(b, "password");
+	const char *pw = body_secret(r, "password");
 	if (!pw)
 		return E_LOGIN_FAILED; /* a non-string password passes validation but never matches */
 	char *email = arena_strdup_lower(&r->arena, body_str(b, "email"));
@@ -177,7 +177,13 @@ enum api_err auth_session_create(struct req *r)
 		return e;
 	if ((e = auth_start_session(r, id)) != API_OK)
 		return e;
-	return answer_auth_customer(r, id);
+	e = answer_auth_customer(r, id);
+	if (e != API_OK) {
+		/* the error answer carries no cookie (respond_send): nobody can use this session */
+		session_store_delete(&r->w->db, &r->arena, r->session_id);
+		r->session_id[0] = '\0';
+	}
+	return e;
 }
 
 enum api_err auth_session_get(struct req *r)
@@ -312,7 +318,7 @@ enum api_err customers_password_reset(struct req *r)
 	json_object_put(claims);
 	if (!match)
 		return respond_fail(r, E_UNAUTHORIZED, "Invalid or expired password reset token");
-	const char *pw = body_str(r->json, "password");
+	const char *pw = body_secret(r, "password");
 	if (*pw) {
 		char hash[PASSWORD_RECORD_B64_LEN + 1];
 		if ((e = limits_password_hash(r, pw, hash)) != API_OK)

@@ -126,7 +126,7 @@ enum api_err customers_me_update(struct req *r)
 	}
 
 	/* hash before the transaction: scrypt time must not hold row locks */
-	const char *pw = body_str(b, "password");
+	const char *pw = body_secret(r, "password");
 	char hash[PASSWORD_RECORD_B64_LEN + 1];
 	if (pw && *pw) {
 		if ((e = limits_password_hash(r, pw, hash)) != API_OK)
@@ -173,7 +173,7 @@ enum api_err customers_create(struct req *r)
 	n.first_name = body_str(b, "first_name");
 	n.last_name = body_str(b, "last_name");
 	n.phone = body_str(b, "phone");
-	const char *pw = body_str(b, "password");
+	const char *pw = body_secret(r, "password");
 	char hash[PASSWORD_RECORD_B64_LEN + 1];
 	if (pw && *pw) {
 		if ((e = limits_password_hash(r, pw, hash)) != API_OK)

@@ -295,6 +295,38 @@ static int cgi_main(const struct config *cfg)
 	return 0;
 }
 
+/*
+ * A CGI program that cannot serve still owes the web server an answer: without
+ * one Apache shows its own "premature end of script headers" page. The client
+ * gets a 500 in Medusa's error shape that names no setting (which secret is
+ * missing is for the operator); the reason goes to stderr, which the web server
+ * writes to its error log, as one line (problems joined with "; ").
+ */
+static int cgi_refuse(const char *what, const char *detail)
+{
+	char line[4096];
+	size_t n = 0;
+	for (const char *p = detail; *p && n + 3 < sizeof(line); p++) {
+		if (*p == '\n') {
+			if (p[1]) {
+				line[n++] = ';';
+				line[n++] = ' ';
+			}
+		} else {
+			line[n++] = *p;
+		}
+	}
+	line[n] = '\0';
+	fprintf(stderr, "medusa-c: cannot answer, %s%s%s\n", what, n ? ": " : "", line);
+	static const char body[] =
+		"{\"type\":\"unknown_error\",\"message\":\"The server is not configured correctly; "
+		"the reason is in the web server's error log\"}";
+	printf("Status: 500 Internal Server Error\r\nContent-Type: application/json; charset=utf-8\r\n"
+	       "Content-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
+	fflush(stdout);
+	return 1;
+}
+
 static int open_listener(const char *listen)
 {
 	const char *path = listen;
@@ -326,7 +358,10 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "import") == 0)
 		return import_main(argc, argv);
+	int as_cgi = getenv("GATEWAY_INTERFACE") && !getenv("LISTEN");
 	if (config_load(&cfg, err, sizeof(err)) != 0) {
+		if (as_cgi)
+			return cgi_refuse("bad configuration", err);
 		fprintf(stderr, "medusa-c: refusing to start, bad configuration:\n%s", err);
 		return 2;
 	}
@@ -336,12 +371,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (mysql_library_init(0, NULL, NULL)) {
+		config_release(&cfg);
+		if (as_cgi)
+			return cgi_refuse("cannot initialise the MariaDB client library", "");
 		fprintf(stderr, "medusa-c: cannot initialise the MariaDB client library\n");
 		return 1;
 	}
 	FCGX_Init();
 	int rc;
-	if (getenv("GATEWAY_INTERFACE") && !getenv("LISTEN")) {
+	if (as_cgi) {
 		rc = cgi_main(&cfg);
 	} else {
 		int fd = open_listener(cfg.listen);

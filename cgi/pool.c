@@ -224,14 +224,23 @@ static int short_of_workers(const struct config *cfg)
  */
 static void reload(struct config **cfgp)
 {
+	/*
+	 * Two slots in turn: the master reads *cfgp until the switch below, so the
+	 * slot written now is the one replaced two reloads ago, which nothing reads
+	 * any more (each worker has its own copy of whatever it was forked with):
+	 * its strings are released here, so reloads do not leak.
+	 */
 	static struct config fresh[2];
 	static int which;
 	char err[4096];
-	struct config *next = &fresh[which];
-	if (config_load(next, err, sizeof(err)) != 0) {
+	struct config loaded;
+	if (config_load(&loaded, err, sizeof(err)) != 0) {
 		log_error("reload refused, configuration unchanged: %s", err);
 		return;
 	}
+	struct config *next = &fresh[which];
+	config_release(next);
+	*next = loaded;
 	which ^= 1;
 	log_info("reloading: replacing workers one by one");
 	int old[POOL_MAX_SLOTS], nold = 0;

@@ -174,6 +174,7 @@ void router_dispatch(struct req *r)
 		goto send;
 	}
 	r->route = rt;
+	r->route_pattern = rt->pattern;
 	if (strncasecmp(r->path, "/store", 6) == 0)
 		authenticate(r);
 	if (rt->auth == AUTH_REQUIRED && !r->customer_id[0]) {

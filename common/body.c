@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "common/config.h"
 #include "common/json.h"
 #include "common/req.h"
@@ -30,9 +32,32 @@ static int is_json_type(const char *ct)
 	return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
 }
 
+/* The raw body may hold a password: its arena bytes must not outlive the request. */
+static void wipe_body(void *p)
+{
+	struct req *r = p;
+	if (r->body)
+		OPENSSL_cleanse(r->body, r->body_len);
+}
+
+static void wipe_string(void *p)
+{
+	OPENSSL_cleanse(p, strlen(p));
+}
+
+const char *body_secret(struct req *r, const char *key)
+{
+	const char *s = body_str(r->json, key);
+	if (s)
+		req_defer(r, wipe_string, (void *)s); /* json-c's own buffer: writable, ours until put */
+	return s;
+}
+
 enum api_err body_parse(struct req *r)
 {
 	enum api_err e = req_read_body(r, r->cfg->max_body);
+	if (r->body)
+		req_defer(r, wipe_body, r);
 	if (e == E_TOO_LARGE)
 		return respond_fail(r, E_TOO_LARGE, "Request body is larger than the limit of %ld bytes",
 				    r->cfg->max_body);
@@ -58,6 +83,8 @@ enum api_err body_parse(struct req *r)
 				    r->cfg->json_depth);
 	case JSON_PARSE_NUL:
 		return respond_fail(r, E_INVALID_DATA, "Request body contains a NUL character (\\u0000) at position %zu", off);
+	case JSON_PARSE_RANGE:
+		return respond_fail(r, E_INVALID_DATA, "Request body contains a number out of range at position %zu", off);
 	case JSON_PARSE_TRAILING:
 		return respond_fail(r, E_INVALID_DATA, "Unexpected data after the JSON value at position %zu", off);
 	default:

@@ -67,4 +67,10 @@ int body_is_email(const char *s, size_t n);
 struct json_object *body_get(struct json_object *obj, const char *key, int *present);
 /* The string value of key, or NULL if absent or null (validated bodies only). */
 const char *body_str(struct json_object *obj, const char *key);
+/*
+ * body_str() of the request body for a secret (a password): the same borrowed
+ * string, whose bytes are wiped (OPENSSL_cleanse) when the request ends, before
+ * the body's json-c tree is freed. The raw body is wiped then too (body_parse).
+ */
+const char *body_secret(struct req *r, const char *key);
 #endif

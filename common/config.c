@@ -17,6 +17,8 @@
 
 enum opt_type { OPT_STR, OPT_LONG };
 
+#define SECRET_MIN 32
+
 struct opt {
 	const char *name;
 	enum opt_type type;
@@ -31,8 +33,10 @@ struct opt {
 static const struct opt opts[] = {
 	{ "DATABASE_URL", OPT_STR, O(database_url), NULL, 1, 2048, 1,
 	  "mysql://user[:pass]@host[:port]/db or mysql://user@localhost/db?socket=/path" },
-	{ "JWT_SECRET", OPT_STR, O(jwt_secret), NULL, 1, 4096, 1, "HMAC key of bearer tokens" },
-	{ "COOKIE_SECRET", OPT_STR, O(cookie_secret), NULL, 1, 4096, 1, "HMAC key of session cookies" },
+	/* HMAC keys: at least 32 bytes (256 bits, the output size of SHA-256), so a key
+	 * cannot be guessed offline from one signed token or cookie */
+	{ "JWT_SECRET", OPT_STR, O(jwt_secret), NULL, SECRET_MIN, 4096, 1, "HMAC key of bearer tokens" },
+	{ "COOKIE_SECRET", OPT_STR, O(cookie_secret), NULL, SECRET_MIN, 4096, 1, "HMAC key of session cookies" },
 	{ "STORE_CORS", OPT_STR, O(store_cors), "", 0, 8192, 0, "allowed origins, comma separated, /regex/ allowed" },
 	{ "LISTEN", OPT_STR, O(listen), "unix:var/medusa-c.sock", 0, 1024, 0, "unix:/path or 127.0.0.1:9000" },
 	{ "WORKERS", OPT_LONG, O(workers), "0", 0, 512, 0, "worker processes (0 = number of CPUs)" },
@@ -237,6 +241,14 @@ int config_load(struct config *cfg, char *err, size_t errsz)
 		}
 		if (o->type == OPT_STR) {
 			size_t n = strlen(v);
+			if (o->secret && o->min == SECRET_MIN && (long)n < o->min) {
+				/* the length of a secret is not printed: it says something about the key */
+				used += (size_t)snprintf(err + used, used < errsz ? errsz - used : 0,
+							 "%s: too short, must be at least %d bytes (%s; make one with: "
+							 "openssl rand -hex 32)\n", o->name, SECRET_MIN, o->help);
+				bad = 1;
+				continue;
+			}
 			if ((long)n < o->min || (long)n > o->max) {
 				used += (size_t)snprintf(err + used, used < errsz ? errsz - used : 0,
 							 "%s: length must be %ld..%ld (%s)\n", o->name, o->min, o->max, o->help);
@@ -270,7 +282,11 @@ int config_load(struct config *cfg, char *err, size_t errsz)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg->workers = n > 0 ? n : 1;
 	}
-	return bad ? -1 : 0;
+	if (bad) {
+		config_release(cfg); /* a refused load owns nothing: a reload that fails must not leak */
+		return -1;
+	}
+	return 0;
 }
 
 static void free_secret(char *s)

@@ -58,7 +58,8 @@ enum fault_mode {
 /*
  * Fills cfg from the environment (getenv). Returns 0, or -1 after writing one
  * precise line per problem into err (capacity errsz). Strings in cfg are
- * malloc'd and owned by cfg (config_release frees them).
+ * malloc'd and owned by cfg (config_release frees them); after -1 cfg owns
+ * nothing.
  */
 int config_load(struct config *cfg, char *err, size_t errsz);
 /* Frees what config_load allocated (secrets cleansed first). */

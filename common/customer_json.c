@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/json.h"
+#include "common/log.h"
 
 void customer_json_time(struct buf *b, const char *ts)
 {
@@ -42,10 +43,16 @@ static void digits(char *p, unsigned v, int n)
 	}
 }
 
+/* 9999-12-31 23:59:59.999 UTC: the last instant a DATETIME(3) holds */
+#define DB_TIME_MAX_MS 253402300799999LL
+
 void customer_db_time(long long ms, char out[24])
 {
+	/* clamped to what DATETIME holds: gmtime_r fails (and leaves tm unset) far beyond it */
 	if (ms < 0)
 		ms = 0;
+	if (ms > DB_TIME_MAX_MS)
+		ms = DB_TIME_MAX_MS;
 	time_t s = (time_t)(ms / 1000);
 	struct tm tm;
 	gmtime_r(&s, &tm);
@@ -58,6 +65,17 @@ void customer_db_time(long long ms, char out[24])
 	digits(out + 14, (unsigned)tm.tm_min, 2);
 	digits(out + 17, (unsigned)tm.tm_sec, 2);
 	digits(out + 20, (unsigned)(ms % 1000), 3);
+}
+
+void customer_db_not_before(long long issued_ms, char out[24])
+{
+	/* bounds first: issued_ms comes from a token's iat, any 64-bit value the signer wrote */
+	long long s = issued_ms / 1000;
+	if (s < 0)
+		s = -1;
+	if (s >= DB_TIME_MAX_MS / 1000)
+		s = DB_TIME_MAX_MS / 1000 - 1;
+	customer_db_time((s + 1) * 1000, out);
 }
 
 long long customer_db_time_ms(const char *ts)
@@ -180,7 +198,10 @@ int customer_revoked(long long issued_ms, const char *credentials_at)
 	if (!credentials_at)
 		return 0;
 	long long changed = customer_db_time_ms(credentials_at);
-	if (changed < 0)
-		return 0;
+	if (changed < 0) {
+		/* fail closed: a time we cannot read might be a change after the credential */
+		log_error("unreadable credentials_at \"%.40s\": treating the credential as revoked", credentials_at);
+		return 1;
+	}
 	return issued_ms / 1000 < changed / 1000;
 }

@@ -46,13 +46,20 @@ void address_json(struct buf *b, const struct address *a);
 void customer_json_time(struct buf *b, const char *db_ts);
 /* Formats epoch milliseconds as a DB timestamp "YYYY-MM-DD HH:MM:SS.mmm" into out[24]. */
 void customer_db_time(long long ms, char out[24]);
+/*
+ * The DB timestamp of the start of the second after issued_ms (a credential's
+ * issue time; tokens carry whole seconds): a credentials_at before it does not
+ * revoke. Any issued_ms is safe: the result is clamped to DATETIME's range.
+ */
+void customer_db_not_before(long long issued_ms, char out[24]);
 /* Parses a DB timestamp into epoch milliseconds; -1 if malformed. */
 long long customer_db_time_ms(const char *db_ts);
 /*
  * 1 if a credential issued at issued_ms was revoked by a password change at
  * credentials_at (DB timestamp, NULL = never changed). Token iat has whole
  * seconds, so the comparison is in seconds: a credential issued in the same
- * second as the change stays valid.
+ * second as the change stays valid. An unreadable credentials_at counts as
+ * revoked (fail closed) and is logged as an error.
  */
 int customer_revoked(long long issued_ms, const char *credentials_at);
 #endif

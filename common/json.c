@@ -8,6 +8,8 @@
 #include "common/json.h"
 
 #include <math.h>
+#include <json-c/printbuf.h>
+#include <openssl/crypto.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,27 @@ int json_utf8_valid(const char *str, size_t n)
  * which JSON.parse (and so Medusa) rejects; checking here first makes the
  * accepted language exactly JSON, with a depth limit and an error offset.
  */
+/*
+ * 1 if the number literal s[0..n) is beyond a double (|v| >= 2^1024): JSON.parse
+ * reads it as Infinity, which JSON.stringify writes as null, so it would be
+ * stored as null without a word. Only an exponent or 309+ digits can get there.
+ */
+static int number_overflows(const char *s, size_t n)
+{
+	if (n < 309 && !memchr(s, 'e', n) && !memchr(s, 'E', n))
+		return 0;
+	char small[64];
+	char *c = n < sizeof(small) ? small : malloc(n + 1);
+	if (!c)
+		abort();
+	memcpy(c, s, n);
+	c[n] = '\0';
+	double v = strtod(c, NULL); /* underflow gives 0 (as in JavaScript): fine */
+	if (c != small)
+		free(c);
+	return isinf(v);
+}
+
 static enum json_parse_status syntax_check(const char *s, size_t n, int max_depth, size_t *where, size_t *long_ints)
 {
 	char stack[1024];
@@ -192,6 +215,10 @@ static enum json_parse_status syntax_check(const char *s, size_t n, int max_dept
 				while (i < n && s[i] >= '0' && s[i] <= '9')
 					i++;
 			}
+			if (number_overflows(s + num_start, i - num_start)) {
+				i = num_start;
+				FAIL(JSON_PARSE_RANGE);
+			}
 			/* an integer of 16+ digits: past 2^53 JavaScript only has a double for it */
 			if (i - num_start >= 16 + (c == '-') && !memchr(s + num_start, '.', i - num_start) &&
 			    !memchr(s + num_start, 'e', i - num_start) && !memchr(s + num_start, 'E', i - num_start))
@@ -302,8 +329,14 @@ enum json_parse_status json_parse_strict(const char *s, size_t n, int max_depth,
 	struct json_object *root = json_tokener_parse_ex(tok, s, (int)n);
 	if (!root && json_tokener_get_error(tok) == json_tokener_continue)
 		root = json_tokener_parse_ex(tok, "", 1); /* a bare number ends only at end of input */
+	/* the tokener's string buffer and our copy held the body's text (a password, say) */
+	if (tok->pb && tok->pb->buf)
+		OPENSSL_cleanse(tok->pb->buf, (size_t)tok->pb->size);
 	json_tokener_free(tok);
-	free(copy);
+	if (copy) {
+		OPENSSL_cleanse(copy, n);
+		free(copy);
+	}
 	if (!root) {
 		/* valid JSON that json-c could not build: a "null" document */
 		return JSON_PARSE_SYNTAX;

@@ -28,6 +28,7 @@ enum json_parse_status {
 	JSON_PARSE_TOO_DEEP,
 	JSON_PARSE_TRAILING,
 	JSON_PARSE_NUL,        /* a \u0000 escape: no string we store may hold a NUL */
+	JSON_PARSE_RANGE,      /* a number beyond a double (1e999): it would become null */
 };
 
 /*
@@ -36,7 +37,9 @@ enum json_parse_status {
  * escape (C strings, the database and a password would cut at it; Postgres,
  * under Medusa, refuses it too). Numbers are read as JavaScript does:
  * integers too long for exact int64/double handling become doubles, so
- * 99999999999999999999 is 1e20 and 1e999 is Infinity (written as null). On success
+ * 99999999999999999999 is 1e20; a number beyond a double (1e999, which
+ * JSON.parse makes Infinity and JSON.stringify null) is refused with
+ * JSON_PARSE_RANGE, so no value changes silently on its way in. On success
  * *out is a new root owned by the caller; otherwise *out is NULL and
  * *offset (if non-NULL) is the byte position of the problem.
  */

@@ -65,11 +65,52 @@ void log_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* 1 if s[0..n) holds an '@', raw or percent-encoded (%40) */
+static int holds_at(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '@' || (s[i] == '%' && i + 2 < n && s[i + 1] == '4' && s[i + 2] == '0'))
+			return 1;
+	return 0;
+}
+
+/*
+ * The path as the request log shows it: the route's pattern when one matched
+ * (":email" rather than the address of GET /store/auth/:email, ":id" rather
+ * than ids), else the raw path with every segment holding an '@' (or %40) masked, so
+ * no email reaches the log even on a 404.
+ */
+static void log_path(const struct req *r, char *out, size_t cap)
+{
+	if (r->route_pattern) {
+		snprintf(out, cap, "%s", r->route_pattern);
+		return;
+	}
+	size_t o = 0;
+	const char *p = r->path ? r->path : "";
+	while (*p && o + 1 < cap) {
+		size_t n = strcspn(p + 1, "/") + 1; /* one "/segment" */
+		if (holds_at(p, n)) {
+			snprintf(out + o, cap - o, "/(redacted)");
+		} else {
+			size_t k = n < cap - o - 1 ? n : cap - o - 1;
+			memcpy(out + o, p, k);
+			out[o + k] = '\0';
+		}
+		o += strlen(out + o);
+		p += n;
+	}
+	out[o < cap ? o : cap - 1] = '\0';
+}
+
 void log_request(const struct req *r)
 {
 	const struct api_error_info *e = api_error_info(r->err);
 	long long us = req_now_us() - r->start_us;
-	log_info("req %s %s %.200s %d %lld.%03lldms %s %s", r->request_id ? r->request_id : "-", r->method,
-		 r->path, r->err ? e->status : r->status, us / 1000, us % 1000,
+	char path[204];
+	path[0] = '\0';
+	log_path(r, path, sizeof(path));
+	log_info("req %s %s %s %d %lld.%03lldms %s %s", r->request_id ? r->request_id : "-", r->method,
+		 path, r->err ? e->status : r->status, us / 1000, us % 1000,
 		 r->customer_id[0] ? r->customer_id : "-", r->err ? (e->type ? e->type : "unauthorized") : "-");
 }

@@ -23,15 +23,16 @@ char *metadata_canonical(struct arena *a, struct json_object *v)
 char *metadata_merge(struct arena *a, const char *stored, struct json_object *patch, int *changed)
 {
 	struct json_object *base = NULL;
+	*changed = 0;
 	if (stored) {
 		if (json_parse_strict(stored, strlen(stored), 512, &base, NULL) != JSON_PARSE_OK ||
 		    !json_object_is_type(base, json_type_object)) {
 			json_object_put(base);
-			base = NULL;
+			return NULL;
 		}
-	}
-	if (!base)
+	} else {
 		base = json_object_new_object();
+	}
 	json_object_object_foreach(patch, k, v) {
 		if (v && json_object_is_type(v, json_type_string) && json_object_get_string_len(v) == 0)
 			json_object_object_del(base, k);

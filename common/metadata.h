@@ -13,9 +13,11 @@
 
 /*
  * Merges patch (a JSON object, borrowed) into stored (JSON text or NULL).
- * Returns the canonical result in the arena, or NULL if stored is not a JSON
- * object (corrupt row: the caller treats it as {}; *bad set). *changed is 1
- * when the result differs from stored.
+ * Returns the canonical result in the arena (*changed 1 when it differs from
+ * stored), or NULL when stored is not a JSON object this parser reads (a row
+ * written by hand or by another program): the caller must refuse the write,
+ * never replace what it cannot read (customer_store answers a 500
+ * database_error and logs the row).
  */
 char *metadata_merge(struct arena *a, const char *stored, struct json_object *patch, int *changed);
 /* Canonical JSON text of any value (for address metadata, which is replaced). */

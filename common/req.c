@@ -54,6 +54,7 @@ void req_begin(struct req *r, char **envp, FCGX_Stream *in, FCGX_Stream *out)
 	r->body = NULL;
 	r->body_len = 0;
 	r->route = NULL;
+	r->route_pattern = NULL;
 	r->nparams = 0;
 	r->customer_id[0] = '\0';
 	r->session_id[0] = '\0';

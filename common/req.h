@@ -54,6 +54,7 @@ struct req {
 
 	/* routing and auth */
 	const struct route *route;
+	const char *route_pattern;     /* the matched route's path pattern, for the request log */
 	char *params[REQ_MAX_PARAMS];
 	int nparams;
 	char customer_id[REQ_ID_MAX];  /* "" when anonymous */

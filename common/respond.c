@@ -113,12 +113,38 @@ static void add_cors(struct req *r, struct buf *h)
 	buf_adds(h, "Access-Control-Allow-Credentials: true\r\n");
 }
 
+/*
+ * Removes the Set-Cookie lines from the handler's headers. An error answer
+ * must not log the client in: a login that created its session and then
+ * failed (the customer could not be read, the database went away) answers
+ * the error without the new session's cookie. Other headers (Retry-After...)
+ * stay.
+ */
+static void drop_set_cookie(struct buf *h)
+{
+	size_t w = 0, i = 0;
+	while (i < h->len) {
+		const char *line = h->data + i;
+		const char *nl = memchr(line, '\n', h->len - i);
+		size_t n = nl ? (size_t)(nl - line) + 1 : h->len - i;
+		if (!(n >= 11 && strncasecmp(line, "Set-Cookie:", 11) == 0)) {
+			memmove(h->data + w, line, n);
+			w += n;
+		}
+		i += n;
+	}
+	h->len = w;
+	if (h->data)
+		h->data[w] = '\0';
+}
+
 void respond_render(struct req *r)
 {
 	if (r->err == API_OK || r->rendered)
 		return;
 	const struct api_error_info *e = api_error_info(r->err);
 	buf_reset(r->out);
+	drop_set_cookie(r->headers);
 	if (e->plain) {
 		r->body_type = "text/plain; charset=utf-8";
 		buf_adds(r->out, "Unauthorized");

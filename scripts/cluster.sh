@@ -236,7 +236,7 @@ node_args() {
         --datadir="$d/data" --socket="$(node_sock "$n")" --pid-file="$(node_pidf "$n")"
         --port="$(sql_port "$n")" --bind-address=127.0.0.1 --skip-name-resolve
         --log-error="$(node_log "$n")" --tmpdir="$d/tmp"
-        --character-set-server=utf8mb4 --collation-server=utf8mb4_bin --default-time-zone=+00:00
+        --character-set-server=utf8mb4 --collation-server=utf8mb4_nopad_bin --default-time-zone=+00:00
         --innodb-buffer-pool-size=128M --innodb-log-file-size=48M
         --binlog-format=ROW --innodb-autoinc-lock-mode=2 --default-storage-engine=InnoDB
         --wsrep-on=ON --wsrep-provider="$GALERA" --wsrep-cluster-name="$CLUSTER_NAME"
@@ -413,7 +413,7 @@ kill_node() {
 }
 
 migrate() {
-    client 1 -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" ||
+    client 1 -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin" ||
         die "cannot create database '$DB_NAME'"
     MARIADB_SOCKET=$(node_sock 1) DB_NAME=$DB_NAME DB_USER=root "$ROOT/sql/migrate.sh" >"$LOG/migrate.log" 2>&1 || {
         tail_log "$LOG/migrate.log"

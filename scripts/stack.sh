@@ -169,7 +169,7 @@ start_db() {
     setsid mariadbd --no-defaults ${AS_ROOT:+--user=root} \
         --datadir="$MY_DATADIR" --socket="$MY_SOCK" --skip-networking \
         --pid-file="$MY_PID" --log-error="$MY_LOG" --tmpdir="$VAR/tmp" \
-        --character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
+        --character-set-server=utf8mb4 --collation-server=utf8mb4_nopad_bin \
         --default-time-zone=+00:00 \
         ${MARIADBD_OPTS:-} </dev/null >>"$MY_LOG" 2>&1 &
     local pid=$! ready='' deadline=$((SECONDS + 30))
@@ -191,7 +191,7 @@ start_db() {
     fi
 
     db_client -e "CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`
-                  CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" \
+                  CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin" \
         || die "cannot create database '$DB_NAME'"
     MARIADB_SOCKET=$MY_SOCK DB_NAME=$DB_NAME DB_USER=root "$ROOT/sql/migrate.sh" \
         || die "migrations failed"

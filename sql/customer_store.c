@@ -305,6 +305,13 @@ static enum db_rc update_once(struct db *db, void *ctx)
 	if (pt->metadata) {
 		int changed = 0;
 		char *m = metadata_merge(a, c->metadata, pt->metadata, &changed);
+		if (!m) {
+			/* refuse rather than replace what we cannot read: the row keeps its metadata */
+			log_error("customer \"%s\": stored metadata is not a JSON object we can read; merge refused",
+				  c->id);
+			src = STORE_ERROR;
+			goto fail;
+		}
 		/* before any write of this transaction (the billing address below comes after) */
 		if (changed && !metadata_fits(m)) {
 			src = STORE_METADATA_TOO_LARGE;
@@ -464,7 +471,7 @@ static enum store_rc fast_update(struct db *db, struct arena *a, const char *id,
 	char now[24], nb[24];
 	customer_db_time(now_ms, now);
 	/* tokens carry whole seconds: a change in the same second does not revoke (customer_revoked) */
-	customer_db_time((pt->not_before_ms / 1000 + 1) * 1000, nb);
+	customer_db_not_before(pt->not_before_ms, nb);
 	struct db_param p[19] = {
 		db_int(pt->set_email), db_str(pt->email), db_int(pt->set_first_name), db_str(pt->first_name),
 		db_int(pt->set_last_name), db_str(pt->last_name), db_int(pt->set_phone), db_str(pt->phone),

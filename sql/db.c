@@ -147,7 +147,9 @@ enum db_rc db_ensure(struct db *db)
 		if (mysql_real_query(m, q, (unsigned long)strlen(q)))
 			log_warn("cannot set wsrep_sync_wait: %s", mysql_error(m));
 	}
+	/* connected: the pause is over, and a connection lost later may be re-made at once again */
 	db->backoff_us = 0;
+	db->retry_at_us = 0;
 	db->conn = m;
 	db->nstmts = 0;
 	db->in_tx = 0;

@@ -75,7 +75,9 @@ if [ "$UNIT_ONLY" = 0 ]; then
 	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	export VAR PORT
 	export WORKERS="${WORKERS:-2}"
-	export JWT_SECRET=anchor-jwt-secret COOKIE_SECRET=anchor-cookie-secret
+	# fresh secrets each run, as long as the binary demands (32 bytes and more)
+	JWT_SECRET="test-jwt-$(openssl rand -hex 24)" COOKIE_SECRET="test-cookie-$(openssl rand -hex 24)"
+	export JWT_SECRET COOKIE_SECRET
 	# "*" = any origin (API.md section 2), so the replay checks our deliberate CORS difference
 	export STORE_CORS='*'
 	# cheaper scrypt for the suite (registration/login cost is measured by make bench)

@@ -15,8 +15,8 @@ SECS="${BENCH_SECONDS:-8}"
 command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)" >&2; exit 1; }
 OUT="$(mktemp -d /tmp/medusa-c-cbench.XXXXXX)"
 chmod 711 "$OUT"
-JWT_SECRET="bench-jwt-$(openssl rand -hex 8)"
-COOKIE_SECRET="bench-cookie-$(openssl rand -hex 8)"
+JWT_SECRET="bench-jwt-$(openssl rand -hex 24)"
+COOKIE_SECRET="bench-cookie-$(openssl rand -hex 24)"
 export JWT_SECRET COOKIE_SECRET
 export PASSWORD_SCRYPT_LOGN=12 LOG_REQUESTS=0
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -17,8 +17,8 @@ OUT="$(mktemp -d /tmp/medusa-c-cluster.XXXXXX)"
 chmod 711 "$OUT"
 export VAR="$OUT/var"
 export WORKERS="${WORKERS:-2}"
-JWT_SECRET="cluster-jwt-$(openssl rand -hex 8)"
-COOKIE_SECRET="cluster-cookie-$(openssl rand -hex 8)"
+JWT_SECRET="cluster-jwt-$(openssl rand -hex 24)"
+COOKIE_SECRET="cluster-cookie-$(openssl rand -hex 24)"
 export JWT_SECRET COOKIE_SECRET
 # cheaper scrypt, as the main suite: registration cost is measured by make bench
 export PASSWORD_SCRYPT_LOGN="${PASSWORD_SCRYPT_LOGN:-12}"

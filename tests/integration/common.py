@@ -28,8 +28,25 @@ import urllib.parse
 # environment
 
 BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:18081").rstrip("/")
-JWT_SECRET = os.environ.get("JWT_SECRET", "anchor-jwt-secret")
-COOKIE_SECRET = os.environ.get("COOKIE_SECRET", "anchor-cookie-secret")
+
+
+def _stack_secret(name):
+    """The stack's secret: from the environment, else from $VAR/secrets.env, which
+    scripts/stack.sh generates when it was started without one (None if neither)."""
+    if os.environ.get(name):
+        return os.environ[name]
+    try:
+        with open(os.path.join(os.environ.get("VAR", "var"), "secrets.env")) as f:
+            for line in f:
+                if line.startswith(name + "="):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+JWT_SECRET = _stack_secret("JWT_SECRET")
+COOKIE_SECRET = _stack_secret("COOKIE_SECRET")
 
 _u = urllib.parse.urlsplit(BASE_URL)
 if _u.scheme != "http" or not _u.hostname:

@@ -157,8 +157,22 @@ int main(void)
 	/* JavaScript reads every number as a double */
 	CHECK_OWNED(canon("{\"a\":99999999999999999999,\"b\":-99999999999999999999,\"c\":123456789012345678901234567890}"),
 		    "{\"a\":100000000000000000000,\"b\":-100000000000000000000,\"c\":1.2345678901234568e+29}");
-	CHECK_OWNED(canon("{\"a\":1e999,\"b\":-1e999,\"c\":18446744073709551616,\"d\":[9007199254740993]}"),
-		    "{\"a\":null,\"b\":null,\"c\":18446744073709552000,\"d\":[9007199254740992]}");
+	CHECK_OWNED(canon("{\"c\":18446744073709551616,\"d\":[9007199254740993]}"),
+		    "{\"c\":18446744073709552000,\"d\":[9007199254740992]}");
+	/* beyond a double: refused, never a silent null (JSON.stringify(Infinity)) */
+	CHECK(parse("{\"metadata\":{\"n\":1e999999}}", &o) == JSON_PARSE_RANGE && o == NULL);
+	CHECK(parse("{\"a\":-1e999}", &o) == JSON_PARSE_RANGE && o == NULL);
+	CHECK(parse("[1,[2,1.7976931348623159e308]]", &o) == JSON_PARSE_RANGE && o == NULL);
+	{
+		char big[420] = "[1";
+		memset(big + 2, '0', 400); /* 1 followed by 400 zeros: no exponent, still beyond */
+		memcpy(big + 402, "]", 2);
+		CHECK(parse(big, &o) == JSON_PARSE_RANGE && o == NULL);
+		big[1] = '0';
+		CHECK(parse(big, &o) == JSON_PARSE_SYNTAX); /* a leading zero: not JSON at all */
+	}
+	CHECK_OWNED(canon("{\"max\":1.7976931348623157e308,\"tiny\":1e-999999}"),
+		    "{\"max\":1.7976931348623157e+308,\"tiny\":0}");
 	CHECK_OWNED(canon("{\"s\":\"1234567890123456789012\",\"k\":1234567890123456}"),
 		    "{\"k\":1234567890123456,\"s\":\"1234567890123456789012\"}");
 	CHECK(parse("{\"a\":\"x\\u0000y\"}", &o) == JSON_PARSE_NUL && o == NULL);
@@ -238,8 +252,13 @@ int main(void)
 		json_object_put(patch);
 
 		parse("{\"gone\":\"\"}", &patch);
+		/* stored text we cannot read is never replaced: the merge is refused */
 		m = metadata_merge(&a, "not json", patch, &changed);
-		CHECK_STR(m, "{}");
+		CHECK(m == NULL && changed == 0);
+		m = metadata_merge(&a, "[1,2]", patch, &changed);
+		CHECK(m == NULL && changed == 0);
+		m = metadata_merge(&a, "{\"n\":1e999}", patch, &changed);
+		CHECK(m == NULL && changed == 0);
 		json_object_put(patch);
 		arena_release(&a);
 	}

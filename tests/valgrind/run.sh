@@ -43,7 +43,7 @@ export PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 export WORKERS=1 MAX_REQUESTS="${MAX_REQUESTS:-150}" PASSWORD_SCRYPT_LOGN="${PASSWORD_SCRYPT_LOGN:-10}"
 # valgrind makes scrypt and JSON work ~30x slower: keep the stuck-worker killer out of the way
 export REQUEST_TIMEOUT="${REQUEST_TIMEOUT:-120}"
-export JWT_SECRET="${JWT_SECRET:-valgrind-jwt-secret}" COOKIE_SECRET="${COOKIE_SECRET:-valgrind-cookie-secret}"
+export JWT_SECRET="${JWT_SECRET:-valgrind-jwt-$(openssl rand -hex 24)}" COOKIE_SECRET="${COOKIE_SECRET:-valgrind-cookie-$(openssl rand -hex 24)}"
 
 WRAP="$VG/medusa-c"
 cat >"$WRAP" <<EOF
