@@ -77,6 +77,14 @@ COMMIT;" 2>&1); then
     count=$((count + 1))
 done
 
+# Not a numbered migration: it runs after every run and changes only tables whose text still
+# compares with PAD SPACE, including tables later migrations add (see the file).
+if ! out=$(db --abort-source-on-error -e "source $ROOT/sql/byte_compare.sql" 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "'sql/byte_compare.sql' failed"
+fi
+[ -n "$out" ] && printf '%s\n' "$out"
+
 if [ $count -eq 0 ]; then
     echo "migrate: nothing to do, ${#done_set[@]} migration(s) already applied to '$DB_NAME'"
 else
