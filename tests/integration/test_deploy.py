@@ -755,11 +755,19 @@ def static_checks():
     """The files a user copies as they are: the env example is a valid configuration, the
     systemd units parse (systemd-analyze verify, with the install paths pointed at stand-ins)."""
     env = {"PATH": "/usr/bin:/bin"}
-    p = subprocess.run(["sh", "-c", 'set -a; . "$1"; set +a; exec "$2" --check-config', "sh",
-                        os.path.join(ROOT, "systemd", "medusa-c.env.example"), BIN],
+    example = os.path.join(ROOT, "systemd", "medusa-c.env.example")
+    # with the two secrets a user must make (openssl rand -hex 32) the file is a valid configuration
+    p = subprocess.run(["sh", "-c", 'set -a; . "$1"; JWT_SECRET=$3 COOKIE_SECRET=$4; set +a; exec "$2" --check-config',
+                        "sh", example, BIN, "j" * 64, "c" * 64],
                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
-    tap.check(p.returncode == 0, "systemd/medusa-c.env.example: sh-sourceable and accepted by --check-config",
-              scrub(p.stdout.decode(errors="replace")))
+    tap.check(p.returncode == 0, "systemd/medusa-c.env.example: sh-sourceable and accepted by --check-config "
+              "(with its secrets made)", scrub(p.stdout.decode(errors="replace")))
+    # as copied, its placeholder secrets cannot go live: refused with a line naming them
+    p = subprocess.run(["sh", "-c", 'set -a; . "$1"; set +a; exec "$2" --check-config', "sh", example, BIN],
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+    out = p.stdout.decode(errors="replace")
+    tap.check(p.returncode == 2 and "JWT_SECRET: too short" in out and "COOKIE_SECRET: too short" in out,
+              "systemd/medusa-c.env.example as copied: the placeholder secrets are refused", scrub(out))
     sa = shutil.which("systemd-analyze")
     if not sa:
         tap.note("systemd-analyze not installed: the unit files are not verified")
