@@ -29,6 +29,7 @@ import hmac
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -158,6 +159,11 @@ def free_port():
     return p
 
 
+# the private stack's secrets: fresh, and as long as the binary demands (32 bytes and more)
+STACK_JWT_SECRET = "products-jwt-" + secrets.token_hex(24)
+STACK_COOKIE_SECRET = "products-cookie-" + secrets.token_hex(24)
+
+
 class Stack:
     def __init__(self):
         self.var = tempfile.mkdtemp(prefix="medusa-c-products.")
@@ -165,7 +171,7 @@ class Stack:
         self.env = dict(os.environ)
         self.env.pop("BASE_URL", None)
         self.env.update({"VAR": self.var, "PORT": str(self.port), "BIN": BIN, "WORKERS": "2",
-                         "JWT_SECRET": "anchor-jwt-secret", "COOKIE_SECRET": "anchor-cookie-secret",
+                         "JWT_SECRET": STACK_JWT_SECRET, "COOKIE_SECRET": STACK_COOKIE_SECRET,
                          "STORE_CORS": "", "SEED_FILES": ""})
         self.base = "http://127.0.0.1:%d" % self.port
         self.db_url = "mysql://root@localhost/medusa?socket=%s/mysqld.sock" % self.var
@@ -249,7 +255,7 @@ class Replay:
         pl["customer_id"] = self.m.get(pl.get("customer_id"), pl.get("customer_id"))
         pl["exp"] = 4102444800
         hp = h + "." + b64e(json.dumps(pl, separators=(",", ":")).encode())
-        sig = hmac.new(b"anchor-jwt-secret", hp.encode(), hashlib.sha256).digest()
+        sig = hmac.new(STACK_JWT_SECRET.encode(), hp.encode(), hashlib.sha256).digest()
         return hp + "." + b64e(sig)
 
     def send(self, t):
