@@ -14,9 +14,11 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -83,6 +85,36 @@ static int find_free(void)
 	return -1;
 }
 
+/*
+ * A password worker's CPU priority. Niceness alone ranks a process only
+ * against the others of its CPU group (autogroup: its session), and a group
+ * that always has a hash to run claims its full share against nginx's and
+ * MariaDB's groups, which the main pool's requests need. So the password
+ * worker leaves for a session, hence an autogroup, of its own, and that group
+ * gets the same nice value: then it only takes CPU that every other group
+ * leaves. It dies with the master (PR_SET_PDEATHSIG), as it no longer shares
+ * its process group. Each step is best effort (no autogroup: nice remains).
+ */
+static void lower_priority(long nice)
+{
+	pid_t master = getppid();
+	if (setsid() < 0) {
+		log_warn("password worker: setsid failed: %s", strerror(errno));
+	} else {
+		FILE *f = fopen("/proc/self/autogroup", "w");
+		if (f) {
+			fprintf(f, "%ld", nice);
+			fclose(f);
+		}
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
+		log_warn("password worker: cannot ask for SIGTERM when the master dies: %s", strerror(errno));
+	if (getppid() != master)
+		exit(0); /* the master died before prctl: nobody would stop us */
+	if (setpriority(PRIO_PROCESS, 0, (int)nice) != 0)
+		log_warn("cannot lower the password worker's priority: %s", strerror(errno));
+}
+
 static pid_t spawn(const struct config *cfg, int idx, int role)
 {
 	struct pool_slot *s = &pool_board->slots[idx];
@@ -108,8 +140,8 @@ static pid_t spawn(const struct config *cfg, int idx, int role)
 		/* the other group's socket is not ours: a drain must be able to close every copy */
 		if (listen_socks[!role] >= 0)
 			close(listen_socks[!role]);
-		if (role == ROLE_PASSWORD && setpriority(PRIO_PROCESS, 0, (int)cfg->password_nice) != 0)
-			log_warn("cannot lower the password worker's priority: %s", strerror(errno));
+		if (role == ROLE_PASSWORD)
+			lower_priority(cfg->password_nice);
 		exit(worker_main_fn(cfg, listen_socks[role])); /* exit, not _exit: LeakSanitizer runs at exit */
 	}
 	atomic_store(&s->pid, (int)pid);

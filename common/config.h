@@ -31,7 +31,7 @@ struct config {
 	/* password work (README "Password work"): a second pool and its limits */
 	char *password_listen;              /* PASSWORD_LISTEN: socket of the password pool; empty = none */
 	long password_workers;              /* PASSWORD_WORKERS */
-	long password_nice;                 /* PASSWORD_NICE: nice value of password workers */
+	long password_nice;                 /* PASSWORD_NICE: nice of password workers and their autogroup */
 	long password_concurrency;          /* PASSWORD_CONCURRENCY: main-pool workers hashing at once */
 	long login_max_failures;            /* LOGIN_MAX_FAILURES per account and window, 0 = no limit */
 	long login_failure_window;          /* LOGIN_FAILURE_WINDOW seconds */

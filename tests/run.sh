@@ -88,6 +88,9 @@ if [ "$UNIT_ONLY" = 0 ]; then
 	export PASSWORD_RATE="${PASSWORD_RATE:-100000r/s}" PASSWORD_BURST="${PASSWORD_BURST:-100000}"
 	export PASSWORD_CONN="${PASSWORD_CONN:-256}" PASSWORD_CONN_PER_IP="${PASSWORD_CONN_PER_IP:-256}"
 	export LOGIN_MAX_FAILURES="${LOGIN_MAX_FAILURES:-100}"
+	# the password pool at normal priority: on a machine shared with other builds a niced one
+	# gets ~2% of a core, and the suite's hundreds of logins would take minutes
+	export PASSWORD_NICE="${PASSWORD_NICE:-0}"
 	# the catalogue the recorded transcripts were made with (docs/IMPORT.md), imported at start
 	export SEED_FILES="${SEED_FILES-$ROOT/../shared/reference/store-seed.json $ROOT/tests/fixtures/store-extras.import.json}"
 	if [ -n "${SANITIZE:-}" ]; then

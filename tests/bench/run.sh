@@ -148,19 +148,26 @@ fi
 # the login flood: GET /me alone, then GET /me while 16 connections flood logins
 printf '\nlogin flood: 16 connections POST /store/auth/token (unknown emails, wrong passwords); '
 printf '%s password worker(s), capacity %s\n' "$PASSWORD_WORKERS" "$PW_CONNS"
+# CPU ticks (1/100 s) of nginx's worker: what the flood costs the server's front
+ngx_ticks() { awk '{print $14+$15}' "/proc/$(pgrep -P "$(cat "$VAR/nginx.pid")" | head -1)/stat"; }
+t0=$(ngx_ticks)
 alone=($(wrk_case "$B" "$BENCH_DIR/get_me.lua"))
+t1=$(ngx_ticks)
 # one wrk thread for the flood's 16 connections, in a session of its own: the load generator
 # shares the 2 cores with everything it measures (a real attacker's CPU is elsewhere), and in
 # the GET client's session it would also take the GET client's CPU share (autogroups)
-setsid wrk -t1 -c16 -d"$((SECS + 2))s" --latency -s "$BENCH_DIR/flood_login.lua" "$B" >"$VAR/flood.out" 2>&1 &
+setsid /usr/bin/time -f "FLOODCPU %U %S" wrk -t1 -c16 -d"$((SECS + 2))s" --latency -s "$BENCH_DIR/flood_login.lua" "$B" \
+	>"$VAR/flood.out" 2>&1 &
 FLOOD_PID=$!
 sleep 1
+t2=$(ngx_ticks)
 loaded=($(wrk_case "$B" "$BENCH_DIR/get_me.lua"))
+t3=$(ngx_ticks)
 wait "$FLOOD_PID" || true
 fl_rps=$(awk '/^Requests\/sec/ {print $2}' "$VAR/flood.out")
 fl_p50=$(awk '$1=="50%" {print $2}' "$VAR/flood.out")
 fl_p99=$(awk '$1=="99%" {print $2}' "$VAR/flood.out")
-fl_counts=$(awk '/^FLOOD/ {print $2, $3, $4}' "$VAR/flood.out")
+fl_counts=$(awk '/^FLOOD / {print $2, $3, $4}' "$VAR/flood.out")
 share=$(python3 -c "print('%.0f%%' % (100*float('${loaded[0]}')/float('${alone[0]}')))")
 printf '%-44s %10s %9s %9s %7s\n' case "req/s" p50 p99 non2xx
 printf '%-44s %10s %9s %9s %7s\n' "GET /store/customers/me alone" "${alone[0]}" "${alone[1]}" "${alone[2]}" "${alone[3]}"
@@ -168,5 +175,8 @@ printf '%-44s %10s %9s %9s %7s  (%s of alone)\n' "GET /store/customers/me during
 	"${loaded[1]}" "${loaded[2]}" "${loaded[3]}" "$share"
 printf '%-44s %10s %9s %9s  %s (latency of all flood answers)\n' "flood POST /store/auth/token" "${fl_rps:-?}" \
 	"${fl_p50:-?}" "${fl_p99:-?}" "${fl_counts:-?}"
+fl_cpu=$(awk '/^FLOODCPU/ {printf "%.0f", 100*($2+$3)/'"$((SECS + 2))"'}' "$VAR/flood.out")
+echo "CPU: nginx $(( (t1 - t0) / SECS ))% of a core with GET alone, $(( (t3 - t2) / SECS ))% during the flood;" \
+	"the flood's client (wrk, same machine) ${fl_cpu:-?}% of a core"
 echo "load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "rss = max KiB per worker / number of workers; scrypt cost N=2^$(BIN="$BIN" "$BIN" --check-config 2>/dev/null | awk -F= '/SCRYPT_LOGN/ {print $2}' || echo 15)"
