@@ -545,6 +545,9 @@ static enum db_rc find_out(struct db *db, struct arena *a)
 	 * transaction must not stop this read */
 	db->retry_at_us = 0;
 	db->req_tx = db->req_tx_lost = 0;
+	/* the connection that lost the COMMIT's answer is never used again (a fault may leave it
+	 * open but cut): the marker is read on a new one */
+	drop_connection(db);
 	if (db_ensure(db) != DB_OK)
 		return DB_UNKNOWN;
 	struct db_param p[1] = { db_str(db->worker_id) };

@@ -374,7 +374,7 @@ def t_numbers(a):
             short(lit, 40), want), "got %s" % got)
     for lit in BEYOND:
         r = send("POST", ME, '{"metadata":{"num":%s}}' % lit, token=a.token)
-        check_answer(r, "metadata number %s (beyond a double) -> 400, never a silent null" % short(lit, 40), {400},
+        check_answer(r, "metadata number %s (beyond a double) -> 400, never a silent null" % short(lit, 40), 400,
                      "Request body contains a number out of range at position 19")
 
 
