@@ -70,6 +70,7 @@ void relay_keep(const struct config *cfg, int listen_fd, int password_fd)
 	long long now = req_epoch_ms();
 	if (now < relay_restart_at_ms)
 		return;
+	pid_t master = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		log_error("cannot fork the relay: %s", strerror(errno));
@@ -83,6 +84,9 @@ void relay_keep(const struct config *cfg, int listen_fd, int password_fd)
 			close(password_fd);
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGCHLD, SIG_DFL);
+		/* a relay without its master would deliver on with nobody to stop it */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != master)
+			exit(0);
 		exit(relay_main(cfg)); /* exit, not _exit: LeakSanitizer runs at exit */
 	}
 	relay_pid = pid;
