@@ -25,7 +25,8 @@
  * lines without CR/LF/NUL inside, one Content-Length equal to the body's length,
  * and a body that is strict UTF-8 JSON (an error is {..."type","message"} strings),
  * or one of the documented text bodies ("Unauthorized" with 401, "OK" from
- * /health, the status page). Never a 5xx other than 503. A broken rule aborts
+ * /health, the status page). Never a 5xx other than 503, never a Set-Cookie on an
+ * error. A broken rule aborts
  * (FUZZ_CHECK), so libFuzzer keeps the input; ASan/UBSan/LeakSanitizer findings
  * in any request are findings too.
  *
@@ -177,6 +178,8 @@ static void check_answer(const char *data, size_t n, struct answer *a)
 	a->body = p;
 	a->body_len = (size_t)(end - p);
 	FUZZ_CHECK(nclen <= 1, "at most one Content-Length");
+	/* an error never starts a session (issue 10: a failed request after auth_session_create) */
+	FUZZ_CHECK(a->status < 400 || !a->set_cookie[0], "no Set-Cookie on an error answer");
 	FUZZ_CHECK(clen == (long long)a->body_len || (clen < 0 && a->body_len == 0), "Content-Length is the body's length");
 	if (a->status == 204) {
 		FUZZ_CHECK(a->body_len == 0, "a 204 has no body");
