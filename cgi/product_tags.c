@@ -19,11 +19,12 @@
 #include "cgi/router.h"
 #include "common/respond.h"
 
+/* Store/AdminGetProduct{Tags,Types}Params in declaration order, then FindPaginationParams' */
 static const struct qe_param params[] = {
 	{ "id", QE_STRING_OR_ARRAY, NULL }, { "q", QE_STRING, NULL }, { "value", QE_STRING_OR_ARRAY, NULL },
-	{ "created_at", QE_DATES, NULL }, { "updated_at", QE_DATES, NULL },
+	{ "created_at", QE_DATES, NULL }, { "updated_at", QE_DATES, NULL }, { "order", QE_STRING, NULL },
 	{ "discount_condition_id", QE_STRING, NULL },
-	{ "limit", QE_NUMBER, NULL }, { "offset", QE_NUMBER, NULL }, { "order", QE_STRING, NULL },
+	{ "offset", QE_NUMBER, NULL }, { "limit", QE_NUMBER, NULL },
 };
 static const char *const tag_order_fields[] = { "id", "value", "created_at", "updated_at", NULL };
 static const char *const type_columns[] = {

@@ -10,8 +10,9 @@
  * profile_id, so the filter is profile_id IN (undefined...) and no option
  * matches: any product_ids answers [] (transcript 070, copied as recorded).
  *
- * The rates of an option are its shipping tax rates in its region, else the
- * region's default {rate: region.tax_rate, name: "default", code: "default"};
+ * The rates of an option are its shipping tax rates, else the region's default
+ * {rate: region.tax_rate, name: "default", code: "default"}, and none at all
+ * when the region has no automatic taxes (M:services/pricing.ts);
  * tax_amount = Math.round(amount * sum(rate / 100)) (common/pricing.c), and
  * price_incl_tax = amount + tax_amount.
  */
@@ -64,17 +65,19 @@ static void option_json(struct buf *b, const struct db_rows *opts, size_t i, con
 	buf_addc(b, ']');
 
 	span(rates, cells[0], &first, &end);
-	size_t nr = end > first ? end - first : 1;
-	const char **rate_text = arena_alloc(a, nr * sizeof(*rate_text));
-	const char **names = arena_alloc(a, nr * sizeof(*names));
-	const char **codes = arena_alloc(a, nr * sizeof(*codes));
-	if (end > first) {
+	/* without automatic taxes Medusa looks up no rate at all: tax_rates [] and no tax */
+	int automatic = cells[SHIPPING_OPTION_NCOLS + 1] && strcmp(cells[SHIPPING_OPTION_NCOLS + 1], "0") != 0;
+	size_t nr = !automatic ? 0 : end > first ? end - first : 1;
+	const char **rate_text = arena_alloc(a, (nr ? nr : 1) * sizeof(*rate_text));
+	const char **names = arena_alloc(a, (nr ? nr : 1) * sizeof(*names));
+	const char **codes = arena_alloc(a, (nr ? nr : 1) * sizeof(*codes));
+	if (automatic && end > first) {
 		for (size_t k = first; k < end; k++) {
 			rate_text[k - first] = db_cell(rates, k, 1);
 			names[k - first] = db_cell(rates, k, 2);
 			codes[k - first] = db_cell(rates, k, 3);
 		}
-	} else {
+	} else if (automatic) {
 		rate_text[0] = cells[SHIPPING_OPTION_NCOLS]; /* the region's tax_rate */
 		names[0] = codes[0] = "default";
 	}

@@ -69,7 +69,8 @@ static const char SQL_REGION_FULFILLMENT[] =
 
 static const char SQL_SHIPPING_OPTIONS[] =
 	"SELECT so.id, so.created_at, so.updated_at, so.deleted_at, so.name, so.region_id, so.profile_id, "
-	"so.provider_id, so.price_type, so.amount, so.is_return, so.admin_only, so.data, so.metadata, r.tax_rate "
+	"so.provider_id, so.price_type, so.amount, so.is_return, so.admin_only, so.data, so.metadata, r.tax_rate, "
+	"r.automatic_taxes "
 	"FROM shipping_option so JOIN region r ON r.id = so.region_id "
 	"WHERE so.deleted_at IS NULL AND so.admin_only = 0 AND (? IS NULL OR so.region_id = ?) "
 	"AND (? IS NULL OR so.is_return = ?) ORDER BY so.created_at, so.id";
@@ -79,8 +80,7 @@ static const char SQL_SHIPPING_REQUIREMENTS[] =
 	"WHERE q.deleted_at IS NULL AND so.deleted_at IS NULL ORDER BY q.shipping_option_id, q.id";
 static const char SQL_SHIPPING_TAX_RATES[] =
 	"SELECT s.shipping_option_id, t.rate, t.name, t.code FROM shipping_tax_rate s "
-	"JOIN tax_rate t ON t.id = s.rate_id JOIN shipping_option so ON so.id = s.shipping_option_id "
-	"WHERE t.region_id = so.region_id ORDER BY s.shipping_option_id, t.created_at, t.id";
+	"JOIN tax_rate t ON t.id = s.rate_id ORDER BY s.shipping_option_id, t.created_at, t.id";
 
 static const char SQL_GIFT_CARD[] =
 	"SELECT g.id, g.code, g.value, g.balance, " REGION_SELECT " "

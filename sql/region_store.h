@@ -72,16 +72,16 @@ extern const struct rowj_col requirement_cols[REQUIREMENT_NCOLS];
 /*
  * Live options that are not admin_only, of region_id (NULL: any) and with
  * is_return (-1: either); each row is SHIPPING_OPTION_NCOLS cells then the
- * option's region tax_rate (decimal text). Ordered by creation.
+ * option's region tax_rate (decimal text) and automatic_taxes. Ordered by creation.
  */
 enum store_rc shipping_store_list(struct db *db, struct arena *a, const char *region_id, int is_return,
 				  struct db_rows *rows);
 /* Live requirements of live options (REQUIREMENT_NCOLS cells), by option. */
 enum store_rc shipping_store_requirements(struct db *db, struct arena *a, struct db_rows *rows);
 /*
- * The tax rates assigned to shipping options in the option's own region:
- * shipping_option_id, rate (decimal text or NULL), name, code; by option,
- * then the rate's creation.
+ * The tax rates assigned to shipping options (Medusa's listByShippingOption:
+ * whatever their region): shipping_option_id, rate (decimal text or NULL),
+ * name, code; by option, then the rate's creation.
  */
 enum store_rc shipping_store_tax_rates(struct db *db, struct arena *a, struct db_rows *rows);
 

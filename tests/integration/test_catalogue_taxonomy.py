@@ -190,13 +190,17 @@ def collections():
 
 def regions_and_shipping():
     r = "/store/regions"
-    b = expect(r + "?expand=", 200, lambda b: is_(["EU", "NA"])(sorted(field_list(b, "regions", "name"))), "regions")
+    b = expect(r + "?expand=", 200, lambda b: is_(["EU", "NA", "Switzerland"])(sorted(field_list(b, "regions", "name"))),
+               "regions")
     eu = next((x["id"] for x in (b or {}).get("regions", []) if x["name"] == "EU"), "none")
     expect(r + "?created_at[lt]=2000-01-01", 200, lambda b: is_(0)(b["count"]), "regions created_at filter")
     error(r + "?fields=nope", 400, "invalid_data", "Requested fields [nope] are not valid")
-    expect(r + "?order=name&expand=", 200, lambda b: is_(["EU", "NA"])(field_list(b, "regions", "name")), "regions order=name")
-    expect(r + "?order=-name&expand=", 200, lambda b: is_(["NA", "EU"])(field_list(b, "regions", "name")),
+    expect(r + "?order=name&expand=", 200, lambda b: is_(["EU", "NA", "Switzerland"])(field_list(b, "regions", "name")),
+           "regions order=name")
+    expect(r + "?order=-name&expand=", 200, lambda b: is_(["Switzerland", "NA", "EU"])(field_list(b, "regions", "name")),
            "regions order=-name")
+    ch = next((x for x in (b or {}).get("regions", []) if x["name"] == "Switzerland"), {"id": "none"})
+    tap.eq((ch.get("tax_rate"), ch.get("automatic_taxes")), (8.1, False), "a real tax rate as JavaScript prints it")
     error(r + "?order=nope", 400, "invalid_data", "Order field nope is not valid")
     expect(r + "/" + eu + "?limit=1&order=name&expand=", 200, lambda b: is_("EU")(b["region"]["name"]),
            "region retrieve validates the list's parameters and ignores them")
@@ -204,9 +208,9 @@ def regions_and_shipping():
            lambda b: is_(["id", "name", "countries", "currency"])(list(b["region"].keys())),
            "region: relations asked for, alphabetically after the columns")
     s = "/store/shipping-options"
-    expect(s + "?is_return=false", 200, lambda b: is_([False] * 4)(field_list(b, "shipping_options", "is_return")),
-           "is_return=false: the four outbound options")
-    expect(s + "?is_return=1", 200, lambda b: is_([False] * 4)(field_list(b, "shipping_options", "is_return")),
+    expect(s + "?is_return=false", 200, lambda b: is_([False] * 5)(field_list(b, "shipping_options", "is_return")),
+           "is_return=false: the five outbound options")
+    expect(s + "?is_return=1", 200, lambda b: is_([False] * 5)(field_list(b, "shipping_options", "is_return")),
            "is_return=1 passes validation but only \"true\" is true (Medusa compares the string)")
     error(s + "?is_return=maybe", 400, "invalid_data", "is_return must be a boolean string")
     error(s + "?region=x", 400, "invalid_data", "property region should not exist")
@@ -216,6 +220,18 @@ def regions_and_shipping():
         [(o["name"], o["price_incl_tax"], o["tax_amount"], o["tax_rates"]) for o in b["shipping_options"]
          if o["name"] == "PostFake Standard"]), "a shipping tax rate replaces the region's default")
     expect(s + "?region_id=reg_nope", 200, is_({"shipping_options": []}), "unknown region: []")
+    b = expect(s + "?region_id=" + ch["id"], 200, name="shipping options of a region without automatic taxes")
+    if b:
+        opts = b["shipping_options"]
+        tap.eq([o["name"] for o in opts], ["Swiss Post"], "admin_only options are not listed")
+        if opts:
+            o = opts[0]
+            tap.eq((o["price_incl_tax"], o["tax_rates"], o["tax_amount"]), (900, [], 0),
+                   "no automatic taxes: no rates, no tax (M:services/pricing.ts)")
+            tap.eq([(list(q.keys()), q["type"], q["amount"], q["shipping_option_id"] == o["id"], q["deleted_at"])
+                    for q in o["requirements"]],
+                   [(["id", "shipping_option_id", "type", "amount", "deleted_at"], "min_subtotal", 5000, True, None)],
+                   "requirements with Medusa's keys")
 
 
 def gift_cards_and_reasons():
