@@ -528,7 +528,9 @@ static enum db_rc commit_request(struct db *db)
 		if (c->fault_mode == FAULT_DROP_BEFORE_COMMIT)
 			return simple(db, "COMMIT");
 		/* never read the answer: the server's OK may already sit in the socket buffer, and
-		 * the point of the fault is a worker that did not see it */
+		 * the point of the fault is a worker that did not see it; the connection is dead
+		 * from here on, as after a real loss */
+		drop_connection(db);
 		return DB_GONE;
 	}
 	return simple(db, "COMMIT");
