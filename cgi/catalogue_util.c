@@ -65,3 +65,20 @@ unsigned char *catq_select(struct req *r, const struct qe_query *q, const struct
 		sel[i] = (unsigned char)qe_field(q, cols[i].name);
 	return sel;
 }
+
+/* Appends the rows of links whose column key_col equals region_id, as objects of cols from column c0. */
+void catq_linked(struct buf *b, const struct db_rows *rows, unsigned key_col, const char *region_id,
+		   const struct rowj_col *cols, size_t ncols, unsigned c0)
+{
+	int n = 0;
+	buf_addc(b, '[');
+	for (size_t i = 0; i < rows->nrows; i++) {
+		const char *k = db_cell(rows, i, key_col);
+		if (!k || strcmp(k, region_id) != 0)
+			continue;
+		if (n++)
+			buf_addc(b, ',');
+		rowj_object(b, cols, ncols, &rows->cells[i * rows->ncols + c0], NULL);
+	}
+	buf_addc(b, ']');
+}

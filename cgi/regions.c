@@ -55,23 +55,6 @@ static enum region_order order_of(const char *col)
 	return RO_DEFAULT;
 }
 
-/* Appends the rows of links whose column key_col equals region_id, as objects of cols from column c0. */
-static void linked(struct buf *b, const struct db_rows *rows, unsigned key_col, const char *region_id,
-		   const struct rowj_col *cols, size_t ncols, unsigned c0)
-{
-	int n = 0;
-	buf_addc(b, '[');
-	for (size_t i = 0; i < rows->nrows; i++) {
-		const char *k = db_cell(rows, i, key_col);
-		if (!k || strcmp(k, region_id) != 0)
-			continue;
-		if (n++)
-			buf_addc(b, ',');
-		rowj_object(b, cols, ncols, &rows->cells[i * rows->ncols + c0], NULL);
-	}
-	buf_addc(b, ']');
-}
-
 /* One region (row i of the list statement) with the relations the query asks for. */
 static void region_json(struct buf *b, const struct qe_query *q, const unsigned char *sel, const struct db_rows *rows,
 			size_t i, const struct region_links *l)
@@ -81,7 +64,7 @@ static void region_json(struct buf *b, const struct qe_query *q, const unsigned 
 	const char *id = cells[0];
 	if (qe_relation(q, "countries")) {
 		rowj_key(b, &m, "countries");
-		linked(b, &l->countries, COUNTRY_NCOLS - 1, id, country_cols, COUNTRY_NCOLS, 0);
+		catq_linked(b, &l->countries, COUNTRY_NCOLS - 1, id, country_cols, COUNTRY_NCOLS, 0);
 	}
 	if (qe_relation(q, "currency")) {
 		rowj_key(b, &m, "currency");
@@ -92,11 +75,11 @@ static void region_json(struct buf *b, const struct qe_query *q, const unsigned 
 	}
 	if (qe_relation(q, "fulfillment_providers")) {
 		rowj_key(b, &m, "fulfillment_providers");
-		linked(b, &l->fulfillment, 0, id, provider_cols, PROVIDER_NCOLS, 1);
+		catq_linked(b, &l->fulfillment, 0, id, provider_cols, PROVIDER_NCOLS, 1);
 	}
 	if (qe_relation(q, "payment_providers")) {
 		rowj_key(b, &m, "payment_providers");
-		linked(b, &l->payment, 0, id, provider_cols, PROVIDER_NCOLS, 1);
+		catq_linked(b, &l->payment, 0, id, provider_cols, PROVIDER_NCOLS, 1);
 	}
 	buf_addc(b, '}');
 }

@@ -9,6 +9,7 @@
 #include "cgi/idempotency.h"
 #include "cgi/pool.h"
 #include "cgi/catalogue.h"
+#include "cgi/carts.h"
 
 #include <string.h>
 #include <strings.h>
@@ -78,6 +79,8 @@ static const struct route routes[] = {
 	{ "GET", "/store/return-reasons", return_reasons_list, AUTH_NONE, 0 },
 	{ "GET", "/store/return-reasons/:id", return_reasons_get, AUTH_NONE, 0 },
 	{ "GET", "/store/gift-cards/:code", gift_cards_get, AUTH_NONE, 0 },
+	{ "POST", "/store/carts", carts_create, AUTH_NONE, 1 },
+	{ "GET", "/store/carts/:id", carts_get, AUTH_NONE, 0 },
 };
 
 /*

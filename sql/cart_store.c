@@ -1,0 +1,155 @@
+/*
+ * cart_store: see cart_store.h. Every statement is a string literal here; the write runs under
+ * db_transaction, so inside a request transaction it is a savepoint of the request's one COMMIT.
+ */
+#include <string.h>
+
+#include "common/ulid.h"
+#include "sql/cart_store.h"
+#include "sql/region_store.h"
+
+const struct rowj_col cart_cols[CART_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "deleted_at", RJ_TIME },
+	{ "email", RJ_STR }, { "billing_address_id", RJ_STR }, { "shipping_address_id", RJ_STR },
+	{ "region_id", RJ_STR }, { "customer_id", RJ_STR }, { "payment_id", RJ_STR }, { "type", RJ_STR },
+	{ "completed_at", RJ_TIME }, { "payment_authorized_at", RJ_TIME }, { "idempotency_key", RJ_STR },
+	{ "context", RJ_JSONB }, { "metadata", RJ_JSONB }, { "sales_channel_id", RJ_STR },
+};
+const struct rowj_col cart_address_cols[CART_ADDRESS_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "deleted_at", RJ_TIME },
+	{ "customer_id", RJ_STR }, { "company", RJ_STR }, { "first_name", RJ_STR }, { "last_name", RJ_STR },
+	{ "address_1", RJ_STR }, { "address_2", RJ_STR }, { "city", RJ_STR }, { "country_code", RJ_STR },
+	{ "province", RJ_STR }, { "postal_code", RJ_STR }, { "phone", RJ_STR }, { "metadata", RJ_JSONB },
+};
+const struct rowj_col sales_channel_cols[SALES_CHANNEL_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "deleted_at", RJ_TIME },
+	{ "name", RJ_STR }, { "description", RJ_STR }, { "is_disabled", RJ_BOOL }, { "metadata", RJ_JSONB },
+};
+const struct rowj_col tax_rate_cols[TAX_RATE_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "rate", RJ_NUM },
+	{ "code", RJ_STR }, { "name", RJ_STR }, { "region_id", RJ_STR }, { "metadata", RJ_JSONB },
+};
+
+static const char SQL_CART[] =
+	"SELECT c.id, c.created_at, c.updated_at, c.deleted_at, c.email, c.billing_address_id, "
+	"c.shipping_address_id, c.region_id, c.customer_id, c.payment_id, c.type, c.completed_at, "
+	"c.payment_authorized_at, c.idempotency_key, c.context, c.metadata, c.sales_channel_id "
+	"FROM cart c WHERE c.id = ? AND c.deleted_at IS NULL";
+static const char SQL_ADDRESS[] =
+	"SELECT id, created_at, updated_at, deleted_at, customer_id, company, first_name, last_name, "
+	"address_1, address_2, city, country_code, province, postal_code, phone, metadata "
+	"FROM address WHERE id = ?";
+static const char SQL_CHANNEL_ROW[] =
+	"SELECT id, created_at, updated_at, deleted_at, name, description, is_disabled, metadata "
+	"FROM sales_channel WHERE id = ?";
+static const char SQL_TAX_RATES[] =
+	"SELECT id, created_at, updated_at, rate, code, name, region_id, metadata FROM tax_rate "
+	"WHERE region_id = ? ORDER BY created_at, id";
+static const char SQL_INSERT_ADDRESS[] = "INSERT INTO address (id, country_code) VALUES (?, ?)";
+static const char SQL_INSERT_CART[] =
+	"INSERT INTO cart (id, email, shipping_address_id, region_id, customer_id, context, sales_channel_id) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_COUNTRY_IN_REGION[] = "SELECT 1 FROM country WHERE iso_2 = ? AND region_id = ?";
+static const char SQL_CUSTOMER_EMAIL[] = "SELECT email FROM customer WHERE id = ? AND deleted_at IS NULL";
+static const char SQL_CHANNEL[] =
+	"SELECT name, is_disabled FROM sales_channel WHERE id = ? AND deleted_at IS NULL";
+static const char SQL_KEY_CHANNELS[] =
+	"SELECT k.id, s.sales_channel_id FROM publishable_api_key k "
+	"LEFT JOIN publishable_api_key_sales_channel s ON s.publishable_api_key_id = k.id "
+	"WHERE k.id = ? AND k.revoked_at IS NULL ORDER BY s.sales_channel_id";
+static const char SQL_DEFAULT_CHANNEL[] =
+	"SELECT default_sales_channel_id FROM store ORDER BY created_at LIMIT 1";
+
+/* One read statement with one or two string parameters. */
+static enum store_rc read1(struct db *db, struct arena *a, const char *sql, const char *p0, const char *p1,
+			   struct db_rows *rows)
+{
+	struct db_param p[2] = { db_str(p0), db_str(p1) };
+	return store_rc_of(db_exec(db, a, sql, p, p1 ? 2 : 1, rows, NULL));
+}
+
+struct create_ctx {
+	struct arena *a;
+	const struct cart_new *c;
+	char addr_id[64];
+};
+
+static enum db_rc create_work(struct db *db, void *vctx)
+{
+	struct create_ctx *x = vctx;
+	const struct cart_new *c = x->c;
+	enum db_rc rc;
+	if (c->shipping_country) {
+		struct db_param p[2] = { db_str(x->addr_id), db_str(c->shipping_country) };
+		if ((rc = db_exec(db, x->a, SQL_INSERT_ADDRESS, p, 2, NULL, NULL)) != DB_OK)
+			return rc;
+	}
+	struct db_param p[7] = {
+		db_str(c->id), db_str(c->email), db_str(c->shipping_country ? x->addr_id : NULL),
+		db_str(c->region_id), db_str(c->customer_id), db_str(c->context_json), db_str(c->sales_channel_id),
+	};
+	return db_exec(db, x->a, SQL_INSERT_CART, p, 7, NULL, NULL);
+}
+
+enum store_rc cart_store_create(struct db *db, struct arena *a, const struct cart_new *c)
+{
+	struct create_ctx x = { a, c, { 0 } };
+	if (c->shipping_country && ulid_id("addr", x.addr_id, sizeof(x.addr_id)) != 0)
+		return STORE_ERROR;
+	return store_rc_of(db_transaction(db, create_work, &x));
+}
+
+enum store_rc cart_store_get(struct db *db, struct arena *a, const char *id, struct cart_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	enum store_rc rc = read1(db, a, SQL_CART, id, NULL, &v->cart);
+	if (rc != STORE_OK || !v->cart.nrows)
+		return rc;
+	const char *bill = db_cell(&v->cart, 0, 5), *ship = db_cell(&v->cart, 0, 6);
+	const char *region = db_cell(&v->cart, 0, 7), *channel = db_cell(&v->cart, 0, 16);
+	if (rc == STORE_OK && bill)
+		rc = read1(db, a, SQL_ADDRESS, bill, NULL, &v->billing);
+	if (rc == STORE_OK && ship)
+		rc = read1(db, a, SQL_ADDRESS, ship, NULL, &v->shipping);
+	if (rc == STORE_OK && channel)
+		rc = read1(db, a, SQL_CHANNEL_ROW, channel, NULL, &v->channel);
+	if (rc == STORE_OK)
+		rc = read1(db, a, SQL_TAX_RATES, region, NULL, &v->tax_rates);
+	return rc;
+}
+
+enum store_rc cart_store_country_in_region(struct db *db, struct arena *a, const char *region_id,
+					   const char *iso_2, int *in_region)
+{
+	struct db_rows rows;
+	enum store_rc rc = read1(db, a, SQL_COUNTRY_IN_REGION, iso_2, region_id, &rows);
+	*in_region = rc == STORE_OK && rows.nrows > 0;
+	return rc;
+}
+
+enum store_rc cart_store_customer_email(struct db *db, struct arena *a, const char *customer_id,
+					const char **email)
+{
+	struct db_rows rows;
+	enum store_rc rc = read1(db, a, SQL_CUSTOMER_EMAIL, customer_id, NULL, &rows);
+	*email = rc == STORE_OK && rows.nrows ? db_cell(&rows, 0, 0) : NULL;
+	return rc;
+}
+
+enum store_rc cart_store_channel(struct db *db, struct arena *a, const char *id, struct db_rows *rows)
+{
+	return read1(db, a, SQL_CHANNEL, id, NULL, rows);
+}
+
+enum store_rc cart_store_key_channels(struct db *db, struct arena *a, const char *key, struct db_rows *rows)
+{
+	return read1(db, a, SQL_KEY_CHANNELS, key, NULL, rows);
+}
+
+enum store_rc cart_store_default_channel(struct db *db, struct arena *a, const char **id)
+{
+	struct db_rows rows;
+	enum store_rc rc = store_rc_of(db_exec(db, a, SQL_DEFAULT_CHANNEL, NULL, 0, &rows, NULL));
+	*id = rc == STORE_OK && rows.nrows ? db_cell(&rows, 0, 0) : NULL;
+	return rc;
+}

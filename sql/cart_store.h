@@ -1,0 +1,60 @@
+/*
+ * cart_store: the statements behind the cart routes (issue 12): create a cart (with the shipping
+ * address its country_code makes), read a cart with what its answer shows (addresses, sales
+ * channel, the region's tax rates), and the look-ups cart creation needs (country of a region,
+ * the customer's email, sales channels of a channel id, a publishable key, the store default).
+ * Rows come back as text cells in the column order of the *_cols tables (common/rowjson.h
+ * writes them); everything is arena memory, borrowed until the arena is reset.
+ */
+#ifndef CART_STORE_H
+#define CART_STORE_H
+#include "common/arena.h"
+#include "common/rowjson.h"
+#include "sql/customer_store.h"
+#include "sql/db.h"
+
+/* The Cart entity's columns, in Medusa's key order (object and relations are the route's). */
+#define CART_NCOLS 17
+extern const struct rowj_col cart_cols[CART_NCOLS];
+/* The Address entity's columns, in Medusa's key order. */
+#define CART_ADDRESS_NCOLS 16
+extern const struct rowj_col cart_address_cols[CART_ADDRESS_NCOLS];
+/* SalesChannel: id, created_at, updated_at, deleted_at, name, description, is_disabled, metadata. */
+#define SALES_CHANNEL_NCOLS 8
+extern const struct rowj_col sales_channel_cols[SALES_CHANNEL_NCOLS];
+/* TaxRate of a region: id, created_at, updated_at, rate, code, name, region_id, metadata. */
+#define TAX_RATE_NCOLS 8
+extern const struct rowj_col tax_rate_cols[TAX_RATE_NCOLS];
+
+/* A cart to insert; NULL members are SQL NULL. */
+struct cart_new {
+	const char *id, *region_id, *customer_id, *email, *sales_channel_id;
+	const char *context_json;     /* JSON object text */
+	const char *shipping_country; /* non-NULL: a shipping address with this country is made */
+};
+/* Inserts the cart (and its shipping address) in one transaction. */
+enum store_rc cart_store_create(struct db *db, struct arena *a, const struct cart_new *c);
+
+/* A live cart with its relations: each db_rows holds zero or one row, tax_rates any number. */
+struct cart_view {
+	struct db_rows cart, billing, shipping, channel, tax_rates;
+};
+/* Reads cart id; v->cart.nrows is 0 when there is no such live cart. */
+enum store_rc cart_store_get(struct db *db, struct arena *a, const char *id, struct cart_view *v);
+
+/* *in_region = 1 when country iso_2 (lower case) belongs to region_id. */
+enum store_rc cart_store_country_in_region(struct db *db, struct arena *a, const char *region_id,
+					   const char *iso_2, int *in_region);
+/* The email of a live customer (*email NULL when none). */
+enum store_rc cart_store_customer_email(struct db *db, struct arena *a, const char *customer_id,
+					const char **email);
+/* A live sales channel: rows with name, is_disabled (no row when unknown). */
+enum store_rc cart_store_channel(struct db *db, struct arena *a, const char *id, struct db_rows *rows);
+/*
+ * A live (not revoked) publishable key: rows of key id, sales channel id (NULL in the one row of a
+ * key without channels), by channel id; no row when the key is unknown or revoked.
+ */
+enum store_rc cart_store_key_channels(struct db *db, struct arena *a, const char *key, struct db_rows *rows);
+/* The store's default sales channel (*id NULL when the store has none). */
+enum store_rc cart_store_default_channel(struct db *db, struct arena *a, const char **id);
+#endif
