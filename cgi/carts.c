@@ -18,6 +18,7 @@
 #include "cgi/catalogue_util.h"
 #include "cgi/router.h"
 #include "common/body.h"
+#include "common/json.h"
 #include "common/respond.h"
 #include "common/ulid.h"
 #include "sql/cart_store.h"
@@ -152,11 +153,25 @@ static enum api_err sales_channel(struct req *r, const char *from_body, const ch
 	return API_OK;
 }
 
+/* A header value for a JSON column: as sent when it is UTF-8, else its non-ASCII bytes as '?'. */
+static const char *utf8_or_ascii(struct req *r, const char *v)
+{
+	if (!v || json_utf8_valid(v, strlen(v)))
+		return v;
+	char *c = arena_strdup(&r->arena, v);
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return c;
+}
+
 /* {ip, user_agent} of the request with the body's context over it, as JSON text. */
 static const char *context_json(struct req *r, struct json_object *body_ctx)
 {
 	struct json_object *o = json_object_new_object();
-	const char *ip = req_param(r, "REMOTE_ADDR"), *ua = req_param(r, "HTTP_USER_AGENT");
+	/* headers are bytes; the column is checked JSON (a fuzzed User-Agent made the INSERT fail) */
+	const char *ip = utf8_or_ascii(r, req_param(r, "REMOTE_ADDR"));
+	const char *ua = utf8_or_ascii(r, req_param(r, "HTTP_USER_AGENT"));
 	if (ip)
 		json_object_object_add(o, "ip", json_object_new_string(ip));
 	if (ua)
