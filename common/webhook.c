@@ -70,7 +70,7 @@ int webhook_url_parse(const char *url, struct webhook_url *u, char *err, size_t 
 		if (v < 1 || v > 65535)
 			return fail(err, errsz, "port must be 1..65535");
 	} else {
-		strcpy(u->port, "80");
+		snprintf(u->port, sizeof(u->port), "%s", "80");
 	}
 	const char *rest = p + alen;
 	if (*rest == '#')
