@@ -5,13 +5,16 @@
 # Needs node >= 18 and npm (Debian: nodejs npm). Usage: BASE_URL=http://127.0.0.1:8080 tests/compat/run.sh
 # `tests/compat/run.sh token CUSTOMER_ID` prints a token signed the way Medusa signs one, with
 # Medusa's own jsonwebtoken and JWT_SECRET from the environment (medusa-token.mjs; test_api.py).
+# `tests/compat/run.sh node FILE.mjs` runs another script against the same installed client
+# (tests/integration/test_checkout_js.mjs).
 set -u
 DIR="$(cd "$(dirname "$0")" && pwd)"
 cd "$DIR" || exit 1
 
 MODE=flow
 [ "${1:-}" = token ] && MODE=token
-if [ "$MODE" = flow ] && [ -z "${BASE_URL:-}" ]; then
+[ "${1:-}" = node ] && MODE=node
+if [ "$MODE" != token ] && [ -z "${BASE_URL:-}" ]; then
 	echo "not ok - medusa-js: BASE_URL is not set"
 	exit 1
 fi
@@ -34,4 +37,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 [ "$MODE" = token ] && exec node medusa-token.mjs "${2:-}"
+[ "$MODE" = node ] && exec node "${2:?usage: run.sh node FILE.mjs}"
 exec node flow.mjs

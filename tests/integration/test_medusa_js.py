@@ -19,19 +19,20 @@ RUN = os.path.join(ROOT, "tests", "compat", "run.sh")
 TIMEOUT = int(os.environ.get("COMPAT_TIMEOUT", "600"))
 
 
-def main():
+def main(args=(), what="medusa-js"):
+    """Runs tests/compat/run.sh with args (none: flow.mjs) and passes its TAP lines through."""
     if not os.environ.get("BASE_URL"):
-        print("not ok - medusa-js: BASE_URL is not set")
+        print("not ok - %s: BASE_URL is not set" % what)
         return 1
     if not shutil.which("node") or not shutil.which("npm"):
         print("not ok - node/npm missing")
         return 1
     try:
-        proc = subprocess.run(["bash", RUN], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        proc = subprocess.run(["bash", RUN] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, timeout=TIMEOUT)
     except subprocess.TimeoutExpired as e:
         sys.stdout.write((e.stdout or b"").decode("utf-8", "replace"))
-        print("not ok - medusa-js: tests/compat/run.sh did not finish within %d s" % TIMEOUT)
+        print("not ok - %s: tests/compat/run.sh did not finish within %d s" % (what, TIMEOUT))
         return 1
     sys.stdout.write(proc.stdout.decode("utf-8", "replace"))
     sys.stdout.flush()
