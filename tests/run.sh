@@ -109,7 +109,7 @@ if [ "$UNIT_ONLY" = 0 ]; then
 	if "$ROOT/scripts/stack.sh" start >"$OUT/stack.log" 2>&1; then
 		export BASE_URL="http://127.0.0.1:$PORT"
 		for t in "$ROOT"/tests/integration/test_*.py "$ROOT"/tests/integration/replay.py \
-			"$ROOT"/tests/integration/replay_store.py; do
+			"$ROOT"/tests/integration/replay_store.py "$ROOT"/tests/integration/replay_checkout.py; do
 			[ -f "$t" ] || continue
 			run_prog "integration/$(basename "$t" .py)" python3 "$t"
 		done

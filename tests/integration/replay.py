@@ -110,7 +110,8 @@ def load_specs(tap, path=None):
             s.revokes = True
             body = body[: -len(" !revokes-credentials")]
         s.body = body.strip()
-        if s.body not in ("=", "empty") and not s.body.startswith("text:"):
+        # "same-as:<file>" (replay_checkout.py): the bytes we answered to that transcript
+        if s.body not in ("=", "empty") and not s.body.startswith(("text:", "same-as:")):
             s.json = common.parse_json(s.body.encode())
         specs[s.file] = s
         if api_norm is None:
