@@ -7,10 +7,9 @@
  * in class-validator's order (the class's own properties, then the ones it
  * inherits: limit, offset, fields, expand) and produces the same messages.
  * Filtering and paging happen in sql/order_store.c; the JSON follows the key
- * order observed on Medusa (reference 4.12): "object", the selected columns
- * in entity order, the loaded relations alphabetically, then the totals.
- * medusa-c has no line items, payments or regions yet, so relations are
- * empty ([] or null, the customer and addresses excepted) and totals are 0.
+ * order observed on Medusa (reference 4.12, transcript 163): "object", the
+ * selected columns in entity order, the loaded relations alphabetically, then
+ * the totals with raw_discount_total (cgi/order_json.c writes the order).
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <string.h>
 
 #include "cgi/router.h"
+#include "cgi/order_json.h"
 #include "common/customer_json.h"
 #include "common/json.h"
 #include "common/qengine.h"
@@ -192,12 +192,7 @@ static int build_filter(struct arena *a, const struct query_node *q, const char 
 
 /* ---- what each order shows: fields and expand ---- */
 
-#define BIT(c) (1UL << (c))
-
-/* Medusa's default select for this route. */
-static const unsigned long default_cols = BIT(OC_ID) | BIT(OC_STATUS) | BIT(OC_FULFILLMENT_STATUS) |
-	BIT(OC_PAYMENT_STATUS) | BIT(OC_DISPLAY_ID) | BIT(OC_CART_ID) | BIT(OC_CUSTOMER_ID) | BIT(OC_EMAIL) |
-	BIT(OC_REGION_ID) | BIT(OC_CURRENCY_CODE) | BIT(OC_TAX_RATE) | BIT(OC_CREATED_AT);
+#define BIT(c) ORDER_BIT(c)
 
 /*
  * fields replaces the select; id, the ordering column created_at and tax_rate
@@ -206,7 +201,7 @@ static const unsigned long default_cols = BIT(OC_ID) | BIT(OC_STATUS) | BIT(OC_F
 static unsigned long select_cols(const char *fields)
 {
 	if (!fields || !*fields)
-		return default_cols;
+		return ORDER_DEFAULT_COLS;
 	unsigned long cols = BIT(OC_ID) | BIT(OC_CREATED_AT) | BIT(OC_TAX_RATE);
 	const char *p = fields;
 	for (;;) {
@@ -223,48 +218,13 @@ static unsigned long select_cols(const char *fields)
 	return cols;
 }
 
-enum rel_kind { REL_ARRAY, REL_NULL, REL_CUSTOMER, REL_SHIPPING, REL_BILLING };
-
-/* The Order entity's relations, alphabetically (the order Medusa's answers show them in). */
-static const struct {
-	const char *name;
-	enum rel_kind kind;
-} relations[] = {
-	{ "billing_address", REL_BILLING },
-	{ "cart", REL_NULL },
-	{ "claims", REL_ARRAY },
-	{ "currency", REL_NULL },
-	{ "customer", REL_CUSTOMER },
-	{ "discounts", REL_ARRAY },
-	{ "draft_order", REL_NULL },
-	{ "edits", REL_ARRAY },
-	{ "fulfillments", REL_ARRAY },
-	{ "gift_card_transactions", REL_ARRAY },
-	{ "gift_cards", REL_ARRAY },
-	{ "items", REL_ARRAY },
-	{ "payments", REL_ARRAY },
-	{ "refunds", REL_ARRAY },
-	{ "region", REL_NULL },
-	{ "returns", REL_ARRAY },
-	{ "sales_channel", REL_NULL },
-	{ "shipping_address", REL_SHIPPING },
-	{ "shipping_methods", REL_ARRAY },
-	{ "swaps", REL_ARRAY },
-};
-#define NRELATIONS (sizeof(relations) / sizeof(relations[0]))
-
 static unsigned long rel_bits(const char *list)
 {
 	unsigned long bits = 0;
 	const char *p = list;
 	for (;;) {
 		size_t n = strcspn(p, ",");
-		size_t top = strcspn(p, ",."); /* "items.variant" loads "items" */
-		if (top > n)
-			top = n;
-		for (size_t i = 0; i < NRELATIONS; i++)
-			if (strlen(relations[i].name) == top && memcmp(relations[i].name, p, top) == 0)
-				bits |= BIT(i);
+		bits |= order_rel_bit(p, n); /* "items.variant" loads "items"; unknown names add nothing */
 		if (!p[n])
 			break;
 		p += n + 1;
@@ -278,90 +238,7 @@ static unsigned long rel_bits(const char *list)
  */
 static unsigned long select_relations(const char *expand)
 {
-	static const char defaults[] = "shipping_address,fulfillments,fulfillments.tracking_links,items,"
-				       "items.variant,shipping_methods,shipping_methods.shipping_option,discounts,"
-				       "discounts.rule,customer,payments,region";
-	static const char totals[] = "claims,discounts,gift_card_transactions,gift_cards,payments,refunds,"
-				     "region,shipping_methods,swaps";
-	return rel_bits(expand && *expand ? expand : defaults) | rel_bits(totals);
-}
-
-/* ---- JSON ---- */
-
-/* The "object" key and the selected columns, in entity order; the object stays open. */
-static void order_cols_json(struct buf *b, const struct order *o, unsigned long cols)
-{
-	buf_adds(b, "{\"object\":\"order\"");
-	for (int k = 0; k < OC_COUNT; k++) {
-		if (!(cols & BIT(k)))
-			continue;
-		const char *v = o->col[k];
-		buf_add(b, ",\"", 2);
-		buf_adds(b, order_col_name((enum order_col)k));
-		buf_add(b, "\":", 2);
-		switch (k) {
-		case OC_CREATED_AT:
-		case OC_UPDATED_AT:
-		case OC_CANCELED_AT:
-			customer_json_time(b, v);
-			break;
-		case OC_DISPLAY_ID:
-		case OC_TAX_RATE:
-			if (v)
-				json_w_number(b, strtod(v, NULL));
-			else
-				buf_adds(b, "null");
-			break;
-		case OC_METADATA:
-			buf_adds(b, v ? v : "null");
-			break;
-		case OC_NO_NOTIFICATION:
-			buf_adds(b, !v ? "null" : strcmp(v, "0") ? "true" : "false");
-			break;
-		default:
-			json_w_strz(b, v);
-		}
-	}
-}
-
-static void order_json(struct buf *b, const struct order *o, unsigned long cols, unsigned long rels,
-		       const struct customer *c)
-{
-	order_cols_json(b, o, cols);
-	for (size_t i = 0; i < NRELATIONS; i++) {
-		if (!(rels & BIT(i)))
-			continue;
-		buf_add(b, ",\"", 2);
-		buf_adds(b, relations[i].name);
-		buf_add(b, "\":", 2);
-		switch (relations[i].kind) {
-		case REL_ARRAY:
-			buf_adds(b, "[]");
-			break;
-		case REL_CUSTOMER:
-			customer_json(b, c, CUSTOMER_BARE);
-			break;
-		case REL_SHIPPING:
-			if (o->shipping)
-				address_json(b, o->shipping);
-			else
-				buf_adds(b, "null");
-			break;
-		case REL_BILLING:
-			if (o->billing)
-				address_json(b, o->billing);
-			else
-				buf_adds(b, "null");
-			break;
-		default:
-			buf_adds(b, "null");
-		}
-	}
-	/* no items, shipping, discounts or payments exist yet: every total is 0 */
-	buf_adds(b, ",\"subtotal\":0,\"discount_total\":0,\"shipping_total\":0,\"refunded_total\":0,"
-		    "\"paid_total\":0,\"refundable_amount\":0,\"item_tax_total\":0,\"shipping_tax_total\":0,"
-		    "\"tax_total\":0,\"gift_card_total\":0,\"gift_card_tax_total\":0,\"raw_discount_total\":0,"
-		    "\"total\":0}");
+	return (expand && *expand ? rel_bits(expand) : ORDER_DEFAULT_RELS) | ORDER_TOTALS_RELS;
 }
 
 /*
@@ -384,10 +261,14 @@ enum api_err orders_auth_json(struct req *r, const char *customer_id, char **out
 	buf_init(&b);
 	buf_addc(&b, '[');
 	for (size_t i = 0; i < n; i++) {
+		struct order_rel rel;
+		if ((rc = order_store_relations(&r->w->db, &r->arena, &orders[n - 1 - i], &rel)) != STORE_OK) {
+			buf_release(&b);
+			return store_fail(rc);
+		}
 		if (i)
 			buf_addc(&b, ',');
-		order_cols_json(&b, &orders[n - 1 - i], (1UL << OC_COUNT) - 1);
-		buf_adds(&b, ",\"items\":[]}");
+		order_json_raw(&b, &orders[n - 1 - i], &rel);
 	}
 	buf_addc(&b, ']');
 	*out = arena_strndup(&r->arena, b.data, b.len);
@@ -450,11 +331,15 @@ enum api_err orders_list(struct req *r)
 	}
 	unsigned long cols = select_cols(string_param(q, "fields"));
 	unsigned long rels = select_relations(string_param(q, "expand"));
+	struct order_shape shape = { 1, cols, rels, 1, 1 };
 	buf_adds(r->out, "{\"orders\":[");
 	for (size_t i = 0; i < n; i++) {
+		struct order_rel rel;
+		if ((rc = order_store_relations(&r->w->db, &r->arena, &orders[i], &rel)) != STORE_OK)
+			return store_fail(rc);
 		if (i)
 			buf_addc(r->out, ',');
-		order_json(r->out, &orders[i], cols, rels, c);
+		order_json(r->out, &orders[i], &rel, &shape);
 	}
 	buf_adds(r->out, "],\"count\":");
 	buf_addll(r->out, count);

@@ -10,6 +10,8 @@
 #include "cgi/pool.h"
 #include "cgi/catalogue.h"
 #include "cgi/carts.h"
+#include "cgi/cart_complete.h"
+#include "cgi/store_orders.h"
 
 #include <string.h>
 #include <strings.h>
@@ -81,6 +83,11 @@ static const struct route routes[] = {
 	{ "GET", "/store/gift-cards/:code", gift_cards_get, AUTH_NONE, 0 },
 	{ "POST", "/store/carts", carts_create, AUTH_NONE, 1 },
 	{ "GET", "/store/carts/:id", carts_get, AUTH_NONE, 0 },
+	{ "POST", "/store/carts/:id/complete", cart_complete, AUTH_NONE, 0 },
+	{ "POST", "/store/carts/:id/complete-cart", cart_complete, AUTH_NONE, 0 },
+	{ "GET", "/store/orders", store_orders_lookup, AUTH_NONE, 0 },
+	{ "GET", "/store/orders/cart/:cart_id", store_orders_by_cart, AUTH_NONE, 0 },
+	{ "GET", "/store/orders/:id", store_orders_get, AUTH_NONE, 0 },
 };
 
 /*

@@ -17,6 +17,8 @@
 	X(E_NOT_FOUND,       404, "not_found",     NULL, "Not found", 0) \
 	X(E_CONFLICT,        409, "conflict",      "invalid_state_error", \
 	  "The request conflicted with another request. You may retry the request with the provided Idempotency-Key.", 0) \
+	X(E_OUT_OF_STOCK,    409, "not_allowed",   "insufficient_inventory", \
+	  "Variant does not have the required inventory", 0) \
 	X(E_TOO_LARGE,       413, "invalid_data",  NULL, "Request body is too large", 0) \
 	X(E_DUPLICATE,       422, "duplicate_error", "invalid_request_error", "Duplicate", 0) \
 	X(E_TOO_MANY,        429, "too_many_requests", NULL, "Too many requests, retry later", 0) \

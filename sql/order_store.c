@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/ulid.h"
 
 static const char *const col_names[OC_COUNT] = {
 	"id", "created_at", "updated_at", "status", "fulfillment_status", "payment_status", "display_id",
@@ -60,17 +61,24 @@ const char *order_col_name(enum order_col c)
 	t ".first_name, " t ".last_name, " t ".address_1, " t ".address_2, " t ".city, " t ".country_code, " \
 	t ".province, " t ".postal_code, " t ".phone, " t ".metadata"
 
-static const char SQL_LIST[] =
-	"SELECT o.id, o.created_at, o.updated_at, o.status, o.fulfillment_status, o.payment_status, o.display_id, "
-	"o.cart_id, o.customer_id, o.email, o.billing_address_id, o.shipping_address_id, o.region_id, "
-	"o.currency_code, o.tax_rate, o.draft_order_id, o.canceled_at, o.metadata, o.no_notification, "
-	"o.idempotency_key, o.external_id, o.sales_channel_id, "
-	ADDRESS_COLS("sa") ", " ADDRESS_COLS("ba") " "
-	"FROM `order` o "
-	"LEFT JOIN address sa ON sa.id = o.shipping_address_id AND sa.deleted_at IS NULL "
+/*
+ * The order's addresses are its own rows (made on the cart, customer_id NULL): they are shown
+ * even when soft-deleted, as Medusa's relation load does not filter them.
+ */
+#define ORDER_SELECT \
+	"SELECT o.id, o.created_at, o.updated_at, o.status, o.fulfillment_status, o.payment_status, o.display_id, " \
+	"o.cart_id, o.customer_id, o.email, o.billing_address_id, o.shipping_address_id, o.region_id, " \
+	"o.currency_code, o.tax_rate, o.draft_order_id, o.canceled_at, o.metadata, o.no_notification, " \
+	"o.idempotency_key, o.external_id, o.sales_channel_id, " \
+	ADDRESS_COLS("sa") ", " ADDRESS_COLS("ba") " " \
+	"FROM `order` o " \
+	"LEFT JOIN address sa ON sa.id = o.shipping_address_id AND sa.deleted_at IS NULL " \
 	"LEFT JOIN address ba ON ba.id = o.billing_address_id AND ba.deleted_at IS NULL "
-	ORDER_WHERE
-	"ORDER BY o.created_at DESC, o.id DESC LIMIT ? OFFSET ?";
+
+static const char SQL_LIST[] = ORDER_SELECT ORDER_WHERE "ORDER BY o.created_at DESC, o.id DESC LIMIT ? OFFSET ?";
+static const char SQL_BY_ID[] = ORDER_SELECT "WHERE o.id = ?";
+static const char SQL_BY_CART[] = ORDER_SELECT "WHERE o.cart_id = ?";
+static const char SQL_LOOKUP[] = ORDER_SELECT "WHERE o.display_id = ? AND o.email = ? LIMIT 2";
 
 static const char SQL_COUNT[] = "SELECT COUNT(*) FROM `order` o " ORDER_WHERE;
 
@@ -138,6 +146,18 @@ static struct address *address_at(struct arena *a, const struct db_rows *r, size
 	return ad;
 }
 
+static struct order *orders_of(struct arena *a, const struct db_rows *r)
+{
+	struct order *o = arena_alloc(a, sizeof(*o) * (r->nrows ? r->nrows : 1));
+	for (size_t i = 0; i < r->nrows; i++) {
+		for (unsigned c = 0; c < OC_COUNT; c++)
+			o[i].col[c] = db_cell(r, i, c);
+		o[i].shipping = address_at(a, r, i, OC_COUNT);
+		o[i].billing = address_at(a, r, i, OC_COUNT + 16);
+	}
+	return o;
+}
+
 enum store_rc order_store_list(struct db *db, struct arena *a, const struct order_filter *f, long long limit,
 			       long long offset, struct order **out, size_t *n, long long *count)
 {
@@ -161,14 +181,315 @@ enum store_rc order_store_list(struct db *db, struct arena *a, const struct orde
 	rc = db_exec(db, a, SQL_LIST, p, np, &r, NULL);
 	if (rc != DB_OK)
 		return map_rc(rc);
-	struct order *o = arena_alloc(a, sizeof(*o) * (r.nrows ? r.nrows : 1));
-	for (size_t i = 0; i < r.nrows; i++) {
-		for (unsigned c = 0; c < OC_COUNT; c++)
-			o[i].col[c] = db_cell(&r, i, c);
-		o[i].shipping = address_at(a, &r, i, OC_COUNT);
-		o[i].billing = address_at(a, &r, i, OC_COUNT + 16);
-	}
-	*out = o;
+	*out = orders_of(a, &r);
 	*n = r.nrows;
 	return STORE_OK;
+}
+
+/* ---- one order and its relations ---- */
+
+static enum store_rc one_order(struct db *db, struct arena *a, const char *sql, const char *v, struct order **out)
+{
+	struct db_param p[1] = { db_str(v) };
+	struct db_rows r;
+	enum db_rc rc = db_exec(db, a, sql, p, 1, &r, NULL);
+	if (rc != DB_OK)
+		return map_rc(rc);
+	*out = r.nrows ? orders_of(a, &r) : NULL;
+	return STORE_OK;
+}
+
+enum store_rc order_store_by_id(struct db *db, struct arena *a, const char *id, struct order **out)
+{
+	return one_order(db, a, SQL_BY_ID, id, out);
+}
+
+enum store_rc order_store_by_cart(struct db *db, struct arena *a, const char *cart_id, struct order **out)
+{
+	return one_order(db, a, SQL_BY_CART, cart_id, out);
+}
+
+enum store_rc order_store_lookup(struct db *db, struct arena *a, long long display_id, const char *email,
+				 struct order **out, size_t *n)
+{
+	struct db_param p[2] = { db_int(display_id), db_str(email) };
+	struct db_rows r;
+	enum db_rc rc = db_exec(db, a, SQL_LOOKUP, p, 2, &r, NULL);
+	if (rc != DB_OK)
+		return map_rc(rc);
+	*out = orders_of(a, &r);
+	*n = r.nrows;
+	return STORE_OK;
+}
+
+const struct rowj_col order_customer_cols[ORDER_CUSTOMER_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "deleted_at", RJ_TIME },
+	{ "email", RJ_STR }, { "first_name", RJ_STR }, { "last_name", RJ_STR }, { "billing_address_id", RJ_STR },
+	{ "phone", RJ_STR }, { "has_account", RJ_BOOL }, { "metadata", RJ_JSONB },
+};
+const struct rowj_col order_item_cols[ORDER_ITEM_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "cart_id", RJ_STR },
+	{ "order_id", RJ_STR }, { "swap_id", RJ_STR }, { "claim_order_id", RJ_STR }, { "original_item_id", RJ_STR },
+	{ "order_edit_id", RJ_STR }, { "title", RJ_STR }, { "description", RJ_STR }, { "thumbnail", RJ_STR },
+	{ "is_return", RJ_BOOL }, { "is_giftcard", RJ_BOOL }, { "should_merge", RJ_BOOL },
+	{ "allow_discounts", RJ_BOOL }, { "has_shipping", RJ_BOOL }, { "unit_price", RJ_INT },
+	{ "variant_id", RJ_STR }, { "quantity", RJ_INT }, { "fulfilled_quantity", RJ_INT },
+	{ "returned_quantity", RJ_INT }, { "shipped_quantity", RJ_INT }, { "metadata", RJ_JSONB },
+};
+const struct rowj_col order_variant_cols[ORDER_VARIANT_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "deleted_at", RJ_TIME },
+	{ "title", RJ_STR }, { "product_id", RJ_STR }, { "sku", RJ_STR }, { "barcode", RJ_STR }, { "ean", RJ_STR },
+	{ "upc", RJ_STR }, { "variant_rank", RJ_INT }, { "inventory_quantity", RJ_INT },
+	{ "allow_backorder", RJ_BOOL }, { "manage_inventory", RJ_BOOL }, { "hs_code", RJ_STR },
+	{ "origin_country", RJ_STR }, { "mid_code", RJ_STR }, { "material", RJ_STR }, { "weight", RJ_INT },
+	{ "length", RJ_INT }, { "height", RJ_INT }, { "width", RJ_INT }, { "metadata", RJ_JSONB },
+};
+const struct rowj_col order_item_tax_cols[ORDER_TAX_LINE_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "rate", RJ_NUM },
+	{ "name", RJ_STR }, { "code", RJ_STR }, { "metadata", RJ_JSONB }, { "item_id", RJ_STR },
+};
+const struct rowj_col order_method_tax_cols[ORDER_TAX_LINE_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "rate", RJ_NUM },
+	{ "name", RJ_STR }, { "code", RJ_STR }, { "metadata", RJ_JSONB }, { "shipping_method_id", RJ_STR },
+};
+const struct rowj_col order_method_cols[ORDER_METHOD_NCOLS] = {
+	{ "id", RJ_STR }, { "shipping_option_id", RJ_STR }, { "order_id", RJ_STR }, { "claim_order_id", RJ_STR },
+	{ "cart_id", RJ_STR }, { "swap_id", RJ_STR }, { "return_id", RJ_STR }, { "price", RJ_INT },
+	{ "data", RJ_JSONB },
+};
+const struct rowj_col order_payment_cols[ORDER_PAYMENT_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "swap_id", RJ_STR },
+	{ "cart_id", RJ_STR }, { "order_id", RJ_STR }, { "amount", RJ_INT }, { "currency_code", RJ_STR },
+	{ "amount_refunded", RJ_INT }, { "provider_id", RJ_STR }, { "data", RJ_JSONB }, { "captured_at", RJ_TIME },
+	{ "canceled_at", RJ_TIME }, { "metadata", RJ_JSONB }, { "idempotency_key", RJ_STR },
+};
+
+static const char SQL_REL_CUSTOMER[] =
+	"SELECT id, created_at, updated_at, deleted_at, email, first_name, last_name, billing_address_id, phone, "
+	"has_account, metadata FROM customer WHERE id = ?";
+static const char SQL_REL_REGION[] =
+	"SELECT id, created_at, updated_at, deleted_at, name, currency_code, tax_rate, tax_code, gift_cards_taxable, "
+	"automatic_taxes, tax_provider_id, metadata FROM region WHERE id = ?";
+/* Medusa loads relations without ORDER BY; creation order is what the storefront sorts by anyway */
+static const char SQL_REL_ITEMS[] =
+	"SELECT li.id, li.created_at, li.updated_at, li.cart_id, li.order_id, li.swap_id, li.claim_order_id, "
+	"li.original_item_id, li.order_edit_id, li.title, li.description, li.thumbnail, li.is_return, "
+	"li.is_giftcard, li.should_merge, li.allow_discounts, li.has_shipping, li.unit_price, li.variant_id, "
+	"li.quantity, li.fulfilled_quantity, li.returned_quantity, li.shipped_quantity, li.metadata, "
+	"v.id, v.created_at, v.updated_at, v.deleted_at, v.title, v.product_id, v.sku, v.barcode, v.ean, v.upc, "
+	"v.variant_rank, v.inventory_quantity, v.allow_backorder, v.manage_inventory, v.hs_code, "
+	"v.origin_country, v.mid_code, v.material, v.weight, v.length, v.height, v.width, v.metadata "
+	"FROM line_item li LEFT JOIN product_variant v ON v.id = li.variant_id "
+	"WHERE li.order_id = ? ORDER BY li.created_at, li.id";
+static const char SQL_REL_ITEM_TAX[] =
+	"SELECT t.id, t.created_at, t.updated_at, t.rate, t.name, t.code, t.metadata, t.item_id "
+	"FROM line_item li JOIN line_item_tax_line t ON t.item_id = li.id "
+	"WHERE li.order_id = ? ORDER BY li.created_at, li.id, t.created_at, t.id";
+static const char SQL_REL_METHODS[] =
+	"SELECT sm.id, sm.shipping_option_id, sm.order_id, sm.claim_order_id, sm.cart_id, sm.swap_id, "
+	"sm.return_id, sm.price, sm.data, "
+	"so.id, so.created_at, so.updated_at, so.deleted_at, so.name, so.region_id, so.profile_id, "
+	"so.provider_id, so.price_type, so.amount, so.is_return, so.admin_only, so.data, so.metadata "
+	"FROM shipping_method sm LEFT JOIN shipping_option so ON so.id = sm.shipping_option_id "
+	"WHERE sm.order_id = ? ORDER BY sm.id";
+static const char SQL_REL_METHOD_TAX[] =
+	"SELECT t.id, t.created_at, t.updated_at, t.rate, t.name, t.code, t.metadata, t.shipping_method_id "
+	"FROM shipping_method sm JOIN shipping_method_tax_line t ON t.shipping_method_id = sm.id "
+	"WHERE sm.order_id = ? ORDER BY sm.id, t.created_at, t.id";
+static const char SQL_REL_PAYMENTS[] =
+	"SELECT id, created_at, updated_at, swap_id, cart_id, order_id, amount, currency_code, amount_refunded, "
+	"provider_id, data, captured_at, canceled_at, metadata, idempotency_key FROM payment "
+	"WHERE order_id = ? ORDER BY created_at, id";
+
+enum store_rc order_store_relations(struct db *db, struct arena *a, const struct order *o, struct order_rel *rel)
+{
+	struct {
+		const char *sql;
+		const char *v;
+		struct db_rows *rows;
+	} q[] = {
+		{ SQL_REL_CUSTOMER, o->col[OC_CUSTOMER_ID], &rel->customer },
+		{ SQL_REL_REGION, o->col[OC_REGION_ID], &rel->region },
+		{ SQL_REL_ITEMS, o->col[OC_ID], &rel->items },
+		{ SQL_REL_ITEM_TAX, o->col[OC_ID], &rel->item_tax },
+		{ SQL_REL_METHODS, o->col[OC_ID], &rel->methods },
+		{ SQL_REL_METHOD_TAX, o->col[OC_ID], &rel->method_tax },
+		{ SQL_REL_PAYMENTS, o->col[OC_ID], &rel->payments },
+	};
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		struct db_param p[1] = { db_str(q[i].v) };
+		enum db_rc rc = db_exec(db, a, q[i].sql, p, 1, q[i].rows, NULL);
+		if (rc != DB_OK)
+			return map_rc(rc);
+	}
+	return STORE_OK;
+}
+
+/* ---- completing a cart ---- */
+
+static const char SQL_CART_LOCK[] =
+	"SELECT id, email, customer_id, billing_address_id, shipping_address_id, region_id, sales_channel_id, "
+	"completed_at, type FROM cart WHERE id = ? AND deleted_at IS NULL FOR UPDATE";
+static const char SQL_CART_REGION[] =
+	"SELECT currency_code, tax_rate, automatic_taxes, gift_cards_taxable FROM region WHERE id = ?";
+static const char SQL_CART_ITEMS[] =
+	"SELECT id, variant_id, unit_price, quantity FROM line_item WHERE cart_id = ? ORDER BY created_at, id";
+/* the rates of the item's product, then those of its type (Medusa's tax provider, section 3.1) */
+static const char SQL_CART_PRODUCT_RATES[] =
+	"SELECT li.id, t.rate, t.name, t.code FROM line_item li "
+	"JOIN product_variant v ON v.id = li.variant_id "
+	"JOIN product_tax_rate pr ON pr.product_id = v.product_id "
+	"JOIN tax_rate t ON t.id = pr.rate_id AND t.region_id = ? "
+	"WHERE li.cart_id = ? ORDER BY li.id, t.created_at, t.id";
+static const char SQL_CART_TYPE_RATES[] =
+	"SELECT li.id, t.rate, t.name, t.code FROM line_item li "
+	"JOIN product_variant v ON v.id = li.variant_id JOIN product p ON p.id = v.product_id "
+	"JOIN product_type_tax_rate tr ON tr.product_type_id = p.type_id "
+	"JOIN tax_rate t ON t.id = tr.rate_id AND t.region_id = ? "
+	"WHERE li.cart_id = ? ORDER BY li.id, t.created_at, t.id";
+static const char SQL_CART_METHODS[] = "SELECT id, price FROM shipping_method WHERE cart_id = ? ORDER BY id";
+static const char SQL_CART_METHOD_RATES[] =
+	"SELECT sm.id, t.rate, t.name, t.code FROM shipping_method sm "
+	"JOIN shipping_tax_rate s ON s.shipping_option_id = sm.shipping_option_id "
+	"JOIN tax_rate t ON t.id = s.rate_id "
+	"WHERE sm.cart_id = ? ORDER BY sm.id, t.created_at, t.id";
+static const char SQL_CART_SESSION[] =
+	"SELECT id, provider_id, status FROM payment_session WHERE cart_id = ? AND is_selected = 1 LIMIT 1";
+
+enum db_rc order_store_cart_lock(struct db *db, struct arena *a, const char *cart_id, struct order_cart *c)
+{
+	memset(c, 0, sizeof(*c));
+	struct db_param p[2] = { db_str(cart_id) };
+	enum db_rc rc = db_exec(db, a, SQL_CART_LOCK, p, 1, &c->cart, NULL);
+	if (rc != DB_OK || !c->cart.nrows)
+		return rc;
+	const char *region_id = db_cell(&c->cart, 0, OCC_REGION_ID);
+	p[0] = db_str(region_id);
+	if ((rc = db_exec(db, a, SQL_CART_REGION, p, 1, &c->region, NULL)) != DB_OK)
+		return rc;
+	p[0] = db_str(cart_id);
+	if ((rc = db_exec(db, a, SQL_CART_ITEMS, p, 1, &c->items, NULL)) != DB_OK ||
+	    (rc = db_exec(db, a, SQL_CART_METHODS, p, 1, &c->methods, NULL)) != DB_OK ||
+	    (rc = db_exec(db, a, SQL_CART_METHOD_RATES, p, 1, &c->method_rates, NULL)) != DB_OK ||
+	    (rc = db_exec(db, a, SQL_CART_SESSION, p, 1, &c->session, NULL)) != DB_OK)
+		return rc;
+	p[0] = db_str(region_id);
+	p[1] = db_str(cart_id);
+	if ((rc = db_exec(db, a, SQL_CART_PRODUCT_RATES, p, 2, &c->product_rates, NULL)) != DB_OK)
+		return rc;
+	return db_exec(db, a, SQL_CART_TYPE_RATES, p, 2, &c->type_rates, NULL);
+}
+
+static const char SQL_ITEM_TAX_LINE[] =
+	"INSERT INTO line_item_tax_line (id, created_at, updated_at, rate, name, code, item_id) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_METHOD_TAX_LINE[] =
+	"INSERT INTO shipping_method_tax_line (id, created_at, updated_at, rate, name, code, shipping_method_id) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+enum db_rc order_store_tax_line(struct db *db, struct arena *a, int method, const char *owner_id,
+				const char *rate, const char *name, const char *code, const char *now)
+{
+	char id[64];
+	if (ulid_id(method ? "smtl" : "litl", id, sizeof(id)) != 0)
+		return DB_ERROR;
+	struct db_param p[7] = {
+		db_str(id), db_str(now), db_str(now), db_str(rate ? rate : "0"), db_str(name), db_str(code),
+		db_str(owner_id),
+	};
+	return db_exec(db, a, method ? SQL_METHOD_TAX_LINE : SQL_ITEM_TAX_LINE, p, 7, NULL, NULL);
+}
+
+static const char SQL_TAKE_STOCK[] =
+	"UPDATE product_variant SET inventory_quantity = inventory_quantity - ?, updated_at = ? "
+	"WHERE id = ? AND manage_inventory = 1 AND (allow_backorder = 1 OR inventory_quantity >= ?)";
+static const char SQL_STOCK_MANAGED[] =
+	"SELECT manage_inventory FROM product_variant WHERE id = ? AND manage_inventory = 1";
+
+enum db_rc order_store_take_stock(struct db *db, struct arena *a, const char *variant_id, long long quantity,
+				  const char *now, int *ok)
+{
+	struct db_param p[4] = { db_int(quantity), db_str(now), db_str(variant_id), db_int(quantity) };
+	unsigned long long n = 0;
+	*ok = 1;
+	enum db_rc rc = db_exec(db, a, SQL_TAKE_STOCK, p, 4, NULL, &n);
+	if (rc != DB_OK || n)
+		return rc;
+	/* nothing taken: a variant without managed stock (or gone) is fine, a managed one is short */
+	struct db_rows r;
+	rc = db_exec(db, a, SQL_STOCK_MANAGED, p + 2, 1, &r, NULL);
+	if (rc == DB_OK && r.nrows)
+		*ok = 0;
+	return rc;
+}
+
+static const char SQL_SESSION_AUTHORIZED[] =
+	"UPDATE payment_session SET status = 'authorized', data = '{\"status\":\"authorized\"}', "
+	"payment_authorized_at = ?, updated_at = ? WHERE id = ?";
+static const char SQL_PAYMENT[] =
+	"INSERT INTO payment (id, created_at, updated_at, cart_id, amount, currency_code, provider_id, data) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, '{\"status\":\"authorized\"}')";
+
+enum db_rc order_store_authorize(struct db *db, struct arena *a, const char *session_id, const char *payment_id,
+				 const char *cart_id, long long amount, const char *currency_code,
+				 const char *provider_id, const char *now)
+{
+	struct db_param s[3] = { db_str(now), db_str(now), db_str(session_id) };
+	enum db_rc rc = db_exec(db, a, SQL_SESSION_AUTHORIZED, s, 3, NULL, NULL);
+	if (rc != DB_OK)
+		return rc;
+	struct db_param p[7] = {
+		db_str(payment_id), db_str(now), db_str(now), db_str(cart_id), db_int(amount), db_str(currency_code),
+		db_str(provider_id),
+	};
+	return db_exec(db, a, SQL_PAYMENT, p, 7, NULL, NULL);
+}
+
+static const char SQL_ORDER_INSERT[] =
+	"INSERT INTO `order` (id, created_at, updated_at, status, fulfillment_status, payment_status, cart_id, "
+	"customer_id, email, billing_address_id, shipping_address_id, region_id, currency_code, metadata, "
+	"sales_channel_id) VALUES (?, ?, ?, 'pending', 'not_fulfilled', ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)";
+static const char SQL_ORDER_ITEMS[] = "UPDATE line_item SET order_id = ?, updated_at = ? WHERE cart_id = ?";
+static const char SQL_ORDER_METHODS[] = "UPDATE shipping_method SET order_id = ? WHERE cart_id = ?";
+static const char SQL_ORDER_PAYMENT[] = "UPDATE payment SET order_id = ?, updated_at = ? WHERE id = ?";
+static const char SQL_ORDER_TAX_TIMES[] =
+	"UPDATE line_item_tax_line t JOIN line_item li ON li.id = t.item_id SET t.updated_at = ? WHERE li.cart_id = ?";
+static const char SQL_CART_COMPLETED[] =
+	"UPDATE cart SET completed_at = ?, payment_id = ?, payment_authorized_at = ?, updated_at = ? WHERE id = ?";
+
+enum db_rc order_store_create(struct db *db, struct arena *a, const struct order_new *o, const char *now)
+{
+	struct db_param p[12] = {
+		db_str(o->id), db_str(now), db_str(now), db_str(o->payment_status), db_str(o->cart_id),
+		db_str(o->customer_id), db_str(o->email), db_str(o->billing_address_id),
+		db_str(o->shipping_address_id), db_str(o->region_id), db_str(o->currency_code),
+		db_str(o->sales_channel_id),
+	};
+	enum db_rc rc = db_exec(db, a, SQL_ORDER_INSERT, p, 12, NULL, NULL);
+	struct db_param q[3] = { db_str(o->id), db_str(now), db_str(o->cart_id) };
+	if (rc == DB_OK)
+		rc = db_exec(db, a, SQL_ORDER_ITEMS, q, 3, NULL, NULL);
+	struct db_param m[2] = { db_str(o->id), db_str(o->cart_id) };
+	if (rc == DB_OK)
+		rc = db_exec(db, a, SQL_ORDER_METHODS, m, 2, NULL, NULL);
+	struct db_param t[2] = { db_str(now), db_str(o->cart_id) };
+	if (rc == DB_OK)
+		rc = db_exec(db, a, SQL_ORDER_TAX_TIMES, t, 2, NULL, NULL);
+	if (rc == DB_OK && o->payment_id) {
+		struct db_param y[3] = { db_str(o->id), db_str(now), db_str(o->payment_id) };
+		rc = db_exec(db, a, SQL_ORDER_PAYMENT, y, 3, NULL, NULL);
+	}
+	struct db_param c[5] = {
+		db_str(now), db_str(o->payment_id), db_str(o->payment_id ? now : NULL), db_str(now), db_str(o->cart_id),
+	};
+	if (rc == DB_OK)
+		rc = db_exec(db, a, SQL_CART_COMPLETED, c, 5, NULL, NULL);
+	return rc;
+}
+
+static const char SQL_BUMP_CATALOGUE[] = "UPDATE catalogue_version SET version = version + 1 WHERE id = 1";
+
+enum db_rc order_store_bump_catalogue(struct db *db, struct arena *a)
+{
+	return db_exec(db, a, SQL_BUMP_CATALOGUE, NULL, 0, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /*
- * order_store: the customer's orders (table `order`, migration 003). Read
- * only for now: orders are written by the cart flow, which does not exist
- * yet. Knows nothing of HTTP or of the query string: the caller hands in an
- * already validated filter.
+ * order_store: orders (table `order`, migration 003) and their relations
+ * (items, tax lines, shipping methods, payments, region, customer), and the
+ * statements that turn a cart into an order (cgi/cart_complete.c runs them in
+ * one transaction). Knows nothing of HTTP or of the query string: the caller
+ * hands in an already validated filter.
  *
  * Entities returned are allocated in the arena passed in (borrowed until it
  * is reset). Column values are the database's text (NULL for SQL NULL).
@@ -13,6 +14,7 @@
 
 #include "common/arena.h"
 #include "common/customer_json.h"
+#include "common/rowjson.h"
 #include "sql/customer_store.h"
 #include "sql/db.h"
 
@@ -58,4 +60,92 @@ struct order_filter {
  */
 enum store_rc order_store_list(struct db *db, struct arena *a, const struct order_filter *f, long long limit,
 			       long long offset, struct order **out, size_t *n, long long *count);
+
+/* One order by id, by cart id, or (display_id, email): *out NULL when there is none. */
+enum store_rc order_store_by_id(struct db *db, struct arena *a, const char *id, struct order **out);
+enum store_rc order_store_by_cart(struct db *db, struct arena *a, const char *cart_id, struct order **out);
+/* Orders with this display_id and exactly this email (Medusa's lookup): *n of them. */
+enum store_rc order_store_lookup(struct db *db, struct arena *a, long long display_id, const char *email,
+				 struct order **out, size_t *n);
+
+/* Column tables of the relations, in Medusa's key order (rowjson writes them). */
+#define ORDER_CUSTOMER_NCOLS 11   /* id ... metadata: the bare Customer entity */
+extern const struct rowj_col order_customer_cols[ORDER_CUSTOMER_NCOLS];
+#define ORDER_ITEM_NCOLS 24       /* LineItem: id ... metadata */
+extern const struct rowj_col order_item_cols[ORDER_ITEM_NCOLS];
+#define ORDER_VARIANT_NCOLS 23    /* ProductVariant: id ... metadata */
+extern const struct rowj_col order_variant_cols[ORDER_VARIANT_NCOLS];
+#define ORDER_TAX_LINE_NCOLS 8    /* id, created_at, updated_at, rate, name, code, metadata, owner id */
+extern const struct rowj_col order_item_tax_cols[ORDER_TAX_LINE_NCOLS];
+extern const struct rowj_col order_method_tax_cols[ORDER_TAX_LINE_NCOLS];
+#define ORDER_METHOD_NCOLS 9      /* ShippingMethod: id ... data */
+extern const struct rowj_col order_method_cols[ORDER_METHOD_NCOLS];
+#define ORDER_PAYMENT_NCOLS 15    /* Payment: id ... idempotency_key */
+extern const struct rowj_col order_payment_cols[ORDER_PAYMENT_NCOLS];
+/* Column indexes used by the totals. */
+enum { OI_ID = 0, OI_UNIT_PRICE = 17, OI_QUANTITY = 19, OI_RETURNED = 21 };
+enum { OM_ID = 0, OM_PRICE = 7 };
+enum { OP_AMOUNT = 6 };
+
+/*
+ * Everything an order answer shows beside its columns. Rows: customer (0/1,
+ * ORDER_CUSTOMER_NCOLS), region (0/1, REGION_NCOLS), items (ORDER_ITEM_NCOLS then
+ * ORDER_VARIANT_NCOLS cells, all NULL without a variant; by creation), item_tax
+ * and method_tax (ORDER_TAX_LINE_NCOLS, grouped by owner in owner order),
+ * methods (ORDER_METHOD_NCOLS then SHIPPING_OPTION_NCOLS cells), payments.
+ */
+struct order_rel {
+	struct db_rows customer, region, items, item_tax, methods, method_tax, payments;
+};
+enum store_rc order_store_relations(struct db *db, struct arena *a, const struct order *o, struct order_rel *rel);
+
+/* ---- completing a cart (run inside one transaction; each returns the statement's db_rc) ---- */
+
+/*
+ * The cart, locked (SELECT ... FOR UPDATE: concurrent completes of one cart
+ * queue here), with what completion needs. cart: 0/1 row of id, email,
+ * customer_id, billing_address_id, shipping_address_id, region_id,
+ * sales_channel_id, completed_at, type; region: currency_code, tax_rate,
+ * automatic_taxes, gift_cards_taxable; items: id, variant_id, unit_price,
+ * quantity (by creation); product_rates / type_rates: item id, rate, name, code
+ * (the region's rates linked to the item's product / its product type);
+ * methods: id, price; method_rates: method id, rate, name, code; session: the
+ * selected payment session (0/1 row): id, provider_id, status.
+ */
+struct order_cart {
+	struct db_rows cart, region, items, product_rates, type_rates, methods, method_rates, session;
+};
+enum { OCC_ID, OCC_EMAIL, OCC_CUSTOMER_ID, OCC_BILLING, OCC_SHIPPING, OCC_REGION_ID, OCC_SALES_CHANNEL,
+       OCC_COMPLETED_AT, OCC_TYPE };
+enum db_rc order_store_cart_lock(struct db *db, struct arena *a, const char *cart_id, struct order_cart *c);
+
+/* A persisted tax line of an item (method 0) or a shipping method (method 1). */
+enum db_rc order_store_tax_line(struct db *db, struct arena *a, int method, const char *owner_id,
+				const char *rate, const char *name, const char *code, const char *now);
+
+/*
+ * Takes quantity units of a variant's stock (Medusa without an inventory module:
+ * confirmInventory, then reserveQuantity). A variant that does not manage its
+ * inventory is left alone; one that allows backorders may go below 0; otherwise
+ * *ok = 0 when fewer than quantity are in stock (nothing changed). The row lock
+ * of the UPDATE serialises carts racing for the same units.
+ */
+enum db_rc order_store_take_stock(struct db *db, struct arena *a, const char *variant_id, long long quantity,
+				  const char *now, int *ok);
+
+/* The manual provider's authorization: the session authorized, a payment row for the cart. */
+enum db_rc order_store_authorize(struct db *db, struct arena *a, const char *session_id, const char *payment_id,
+				 const char *cart_id, long long amount, const char *currency_code,
+				 const char *provider_id, const char *now);
+
+struct order_new {
+	const char *id, *cart_id, *customer_id, *email, *billing_address_id, *shipping_address_id, *region_id,
+		*currency_code, *sales_channel_id, *payment_id; /* payment_id NULL: none (total 0) */
+	const char *payment_status;
+};
+/* The order row (next display_id), the cart's items, methods and payment moved onto it, the cart completed. */
+enum db_rc order_store_create(struct db *db, struct arena *a, const struct order_new *o, const char *now);
+
+/* catalogue_version + 1: the workers' product snapshots show the new stock (sql/product_store.h). */
+enum db_rc order_store_bump_catalogue(struct db *db, struct arena *a);
 #endif

@@ -1,0 +1,343 @@
+/*
+ * order_json: see order_json.h. The rows come from sql/order_store.c; the totals are computed
+ * here from them (common/totals.c, section 3.5 of the reference): items and shipping methods
+ * with their persisted tax lines, the payments; no discounts, gift cards or refunds exist yet.
+ * Scratch arrays for the totals are sized by the rows and taken from the worker's heap for the
+ * duration of one call.
+ */
+#include "cgi/order_json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/customer_json.h"
+#include "common/json.h"
+#include "common/totals.h"
+#include "sql/region_store.h"
+
+static const char *const rel_names[OR_COUNT] = {
+	"billing_address", "cart", "claims", "currency", "customer", "discounts", "draft_order", "edits",
+	"fulfillments", "gift_card_transactions", "gift_cards", "items", "payments", "refunds", "region",
+	"returns", "sales_channel", "shipping_address", "shipping_methods", "swaps",
+};
+
+const char *order_rel_name(enum order_rel_id r)
+{
+	return (unsigned)r < OR_COUNT ? rel_names[r] : "";
+}
+
+unsigned long order_rel_bit(const char *name, size_t n)
+{
+	size_t top = 0;
+	while (top < n && name[top] != '.')
+		top++;
+	for (int i = 0; i < OR_COUNT; i++)
+		if (strlen(rel_names[i]) == top && memcmp(rel_names[i], name, top) == 0)
+			return ORDER_BIT(i);
+	return 0;
+}
+
+/* The order's own columns after "{" (and "object"); the object stays open. */
+static void cols_json(struct buf *b, const struct order *o, unsigned long cols, int object)
+{
+	buf_addc(b, '{');
+	int first = 1;
+	if (object) {
+		buf_adds(b, "\"object\":\"order\"");
+		first = 0;
+	}
+	for (int k = 0; k < OC_COUNT; k++) {
+		if (!(cols & ORDER_BIT(k)))
+			continue;
+		const char *v = o->col[k];
+		if (!first)
+			buf_addc(b, ',');
+		first = 0;
+		buf_addc(b, '"');
+		buf_adds(b, order_col_name((enum order_col)k));
+		buf_add(b, "\":", 2);
+		switch (k) {
+		case OC_CREATED_AT:
+		case OC_UPDATED_AT:
+		case OC_CANCELED_AT:
+			customer_json_time(b, v);
+			break;
+		case OC_DISPLAY_ID:
+		case OC_TAX_RATE:
+			if (v)
+				json_w_number(b, strtod(v, NULL));
+			else
+				buf_adds(b, "null");
+			break;
+		case OC_METADATA:
+			rowj_value(b, RJ_JSONB, v);
+			break;
+		case OC_NO_NOTIFICATION:
+			buf_adds(b, !v ? "null" : strcmp(v, "0") ? "true" : "false");
+			break;
+		default:
+			json_w_strz(b, v);
+		}
+	}
+}
+
+/* Tax lines of one owner: rows [*at, ...) of t whose last cell is owner_id (rows are grouped). */
+struct lines {
+	struct totals_rate *v;
+	size_t n;
+	size_t first;  /* index of the first row in t */
+};
+
+static void take_lines(const struct db_rows *t, size_t *at, const char *owner_id, struct totals_rate *store,
+		       struct lines *l)
+{
+	l->v = store + *at;
+	l->first = *at;
+	l->n = 0;
+	/* rows are ordered like their owners, so one pass over both finds each owner's lines */
+	size_t i = *at;
+	while (i < t->nrows && strcmp(db_cell(t, i, ORDER_TAX_LINE_NCOLS - 1), owner_id) != 0)
+		i++;
+	if (i == t->nrows)
+		return;
+	l->v = store + i;
+	l->first = i;
+	while (i < t->nrows && strcmp(db_cell(t, i, ORDER_TAX_LINE_NCOLS - 1), owner_id) == 0) {
+		store[i].rate = db_cell(t, i, 3);
+		store[i].name = db_cell(t, i, 4);
+		store[i].code = db_cell(t, i, 5);
+		l->n++;
+		i++;
+	}
+	*at = i;
+}
+
+static void tax_lines_json(struct buf *b, const struct db_rows *t, const struct lines *l,
+			   const struct rowj_col *cols)
+{
+	buf_addc(b, '[');
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		rowj_object(b, cols, ORDER_TAX_LINE_NCOLS, &t->cells[(l->first + i) * t->ncols], NULL);
+	}
+	buf_addc(b, ']');
+}
+
+static long long cell_ll(const struct db_rows *r, size_t row, unsigned col)
+{
+	const char *v = db_cell(r, row, col);
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+struct computed {
+	struct totals_item *items;
+	struct totals_item_out *items_out;
+	struct lines *item_lines;
+	struct totals_shipping *methods;
+	struct totals_shipping_out *methods_out;
+	struct lines *method_lines;
+	struct totals_rate *item_rates, *method_rates;
+	long long *payments;
+	struct totals_order_out out;
+};
+
+static void *zalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p)
+		abort(); /* out of memory: an impossible state for a worker (STYLE 9) */
+	return p;
+}
+
+static void compute(const struct order_rel *rel, struct computed *c)
+{
+	size_t ni = rel->items.nrows, nm = rel->methods.nrows, np = rel->payments.nrows;
+	c->items = zalloc(ni, sizeof(*c->items));
+	c->items_out = zalloc(ni, sizeof(*c->items_out));
+	c->item_lines = zalloc(ni, sizeof(*c->item_lines));
+	c->item_rates = zalloc(rel->item_tax.nrows, sizeof(*c->item_rates));
+	c->methods = zalloc(nm, sizeof(*c->methods));
+	c->methods_out = zalloc(nm, sizeof(*c->methods_out));
+	c->method_lines = zalloc(nm, sizeof(*c->method_lines));
+	c->method_rates = zalloc(rel->method_tax.nrows, sizeof(*c->method_rates));
+	c->payments = zalloc(np, sizeof(*c->payments));
+	size_t at = 0;
+	for (size_t i = 0; i < ni; i++) {
+		struct totals_item *it = &c->items[i];
+		it->id = db_cell(&rel->items, i, OI_ID);
+		it->unit_price = cell_ll(&rel->items, i, OI_UNIT_PRICE);
+		it->quantity = cell_ll(&rel->items, i, OI_QUANTITY);
+		it->returned_quantity = cell_ll(&rel->items, i, OI_RETURNED);
+		take_lines(&rel->item_tax, &at, it->id, c->item_rates, &c->item_lines[i]);
+		it->saved = c->item_lines[i].v;
+		it->n_saved = c->item_lines[i].n;
+	}
+	at = 0;
+	for (size_t i = 0; i < nm; i++) {
+		struct totals_shipping *m = &c->methods[i];
+		m->id = db_cell(&rel->methods, i, OM_ID);
+		m->price = cell_ll(&rel->methods, i, OM_PRICE);
+		take_lines(&rel->method_tax, &at, m->id, c->method_rates, &c->method_lines[i]);
+		m->saved = c->method_lines[i].v;
+		m->n_saved = c->method_lines[i].n;
+	}
+	for (size_t i = 0; i < np; i++)
+		c->payments[i] = cell_ll(&rel->payments, i, OP_AMOUNT);
+	struct totals_order_in in;
+	memset(&in, 0, sizeof(in));
+	in.cart.items = c->items;
+	in.cart.n_items = ni;
+	in.cart.methods = c->methods;
+	in.cart.n_methods = nm;
+	if (rel->region.nrows) {
+		in.cart.region.tax_rate = db_cell(&rel->region, 0, 6);
+		in.cart.region.gift_cards_taxable = cell_ll(&rel->region, 0, 8) != 0;
+		in.cart.region.automatic_taxes = cell_ll(&rel->region, 0, 9) != 0;
+	}
+	in.payments = c->payments;
+	in.n_payments = np;
+	totals_order(&in, c->items_out, c->methods_out, &c->out);
+}
+
+static void release(struct computed *c)
+{
+	free(c->items);
+	free(c->items_out);
+	free(c->item_lines);
+	free(c->item_rates);
+	free(c->methods);
+	free(c->methods_out);
+	free(c->method_lines);
+	free(c->method_rates);
+	free(c->payments);
+}
+
+static void items_json(struct buf *b, const struct order_rel *rel, const struct computed *c)
+{
+	const struct db_rows *r = &rel->items;
+	buf_addc(b, '[');
+	for (size_t i = 0; i < r->nrows; i++) {
+		char *const *row = &r->cells[i * r->ncols];
+		if (i)
+			buf_addc(b, ',');
+		rowj_open(b, order_item_cols, ORDER_ITEM_NCOLS, row, NULL);
+		buf_adds(b, ",\"adjustments\":[],\"tax_lines\":");
+		tax_lines_json(b, &rel->item_tax, &c->item_lines[i], order_item_tax_cols);
+		buf_adds(b, ",\"variant\":");
+		if (row[ORDER_ITEM_NCOLS])
+			rowj_object(b, order_variant_cols, ORDER_VARIANT_NCOLS, row + ORDER_ITEM_NCOLS, NULL);
+		else
+			buf_adds(b, "null");
+		totals_w_order_item(b, &c->items_out[i]);
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+}
+
+static void methods_json(struct buf *b, const struct order_rel *rel, const struct computed *c, int option)
+{
+	const struct db_rows *r = &rel->methods;
+	buf_addc(b, '[');
+	for (size_t i = 0; i < r->nrows; i++) {
+		char *const *row = &r->cells[i * r->ncols];
+		if (i)
+			buf_addc(b, ',');
+		rowj_open(b, order_method_cols, ORDER_METHOD_NCOLS, row, NULL);
+		if (option) {
+			buf_adds(b, ",\"shipping_option\":");
+			if (row[ORDER_METHOD_NCOLS])
+				rowj_object(b, shipping_option_cols, SHIPPING_OPTION_NCOLS, row + ORDER_METHOD_NCOLS, NULL);
+			else
+				buf_adds(b, "null");
+		}
+		buf_adds(b, ",\"tax_lines\":");
+		tax_lines_json(b, &rel->method_tax, &c->method_lines[i], order_method_tax_cols);
+		totals_w_shipping(b, &c->methods_out[i]);
+		buf_addc(b, '}');
+	}
+	buf_addc(b, ']');
+}
+
+static void rows_json(struct buf *b, const struct db_rows *r, const struct rowj_col *cols, size_t n)
+{
+	buf_addc(b, '[');
+	for (size_t i = 0; i < r->nrows; i++) {
+		if (i)
+			buf_addc(b, ',');
+		rowj_object(b, cols, n, &r->cells[i * r->ncols], NULL);
+	}
+	buf_addc(b, ']');
+}
+
+static void one_or_null(struct buf *b, const struct db_rows *r, const struct rowj_col *cols, size_t n)
+{
+	if (r->nrows)
+		rowj_object(b, cols, n, r->cells, NULL);
+	else
+		buf_adds(b, "null");
+}
+
+void order_json(struct buf *b, const struct order *o, const struct order_rel *rel, const struct order_shape *s)
+{
+	struct computed c;
+	compute(rel, &c);
+	cols_json(b, o, s->cols, s->object);
+	for (int i = 0; i < OR_COUNT; i++) {
+		if (!(s->rels & ORDER_BIT(i)))
+			continue;
+		buf_add(b, ",\"", 2);
+		buf_adds(b, rel_names[i]);
+		buf_add(b, "\":", 2);
+		switch (i) {
+		case OR_BILLING_ADDRESS:
+		case OR_SHIPPING_ADDRESS: {
+			const struct address *ad = i == OR_BILLING_ADDRESS ? o->billing : o->shipping;
+			if (ad)
+				address_json(b, ad);
+			else
+				buf_adds(b, "null");
+			break;
+		}
+		case OR_CUSTOMER:
+			one_or_null(b, &rel->customer, order_customer_cols, ORDER_CUSTOMER_NCOLS);
+			break;
+		case OR_REGION:
+			one_or_null(b, &rel->region, region_cols, REGION_NCOLS);
+			break;
+		case OR_ITEMS:
+			items_json(b, rel, &c);
+			break;
+		case OR_SHIPPING_METHODS:
+			methods_json(b, rel, &c, s->method_option);
+			break;
+		case OR_PAYMENTS:
+			rows_json(b, &rel->payments, order_payment_cols, ORDER_PAYMENT_NCOLS);
+			break;
+		case OR_CART:
+		case OR_CURRENCY:
+		case OR_DRAFT_ORDER:
+		case OR_SALES_CHANNEL:
+			buf_adds(b, "null"); /* not loaded by any store route's defaults */
+			break;
+		default:
+			buf_adds(b, "[]"); /* claims, discounts, fulfillments, gift cards, refunds, returns, swaps: none yet */
+		}
+	}
+	totals_w_order(b, &c.out, s->raw_discount_total);
+	buf_addc(b, '}');
+	release(&c);
+}
+
+void order_json_raw(struct buf *b, const struct order *o, const struct order_rel *rel)
+{
+	cols_json(b, o, ORDER_ALL_COLS, 1);
+	buf_adds(b, ",\"items\":[");
+	const struct db_rows *r = &rel->items;
+	for (size_t i = 0; i < r->nrows; i++) {
+		if (i)
+			buf_addc(b, ',');
+		rowj_object(b, order_item_cols, ORDER_ITEM_NCOLS, &r->cells[i * r->ncols], NULL);
+	}
+	buf_adds(b, "]}");
+}
