@@ -364,7 +364,9 @@ def main():
             c = send("POST", "/store/carts/%s/complete" % done)
             order = (c.json().get("data") or {}).get("id") if c.status == 200 else None
             tap.check(order, "setup: an order to read with bad fields/expand", c.brief())
-        except (cu.StepFailed, cu.RouteMissing) as e:
+        except cu.RouteMissing as e:
+            tap.pending("setup: an order to read with bad fields/expand", "a step before complete is not built yet: %s" % e)
+        except cu.StepFailed as e:
             tap.not_ok("setup: an order to read with bad fields/expand", str(e))
     if order:
         for q, msg in (("fields=nope", "Requested fields [nope] are not valid"),
