@@ -13,6 +13,16 @@
  *   GET  /store/products...    -> the catalogue version point select medusa-c runs per request,
  *                                 then the bytes of medusa-c's own answer (CEIL_LIST_BODY for the
  *                                 list, CEIL_PRODUCT_BODY for /store/products/:id, files)
+ *   GET  /store/carts/:id      -> the catalogue version, then one select per table a cart's own rows
+ *                                 live in (cart, its addresses, lines, shipping methods, payment
+ *                                 sessions, payment: the least a cart read needs when variants,
+ *                                 products and regions come from memory, as in medusa-c), then the
+ *                                 bytes of medusa-c's answer for the bench cart (CEIL_CART_BODY)
+ *   POST /store/carts/:id/line-items -> the version; BEGIN; the cart row FOR UPDATE; the cart's
+ *                                 line of that variant; the variant's stock; UPDATE that line's
+ *                                 quantity (INSERT a line when there is none); DELETE the cart's
+ *                                 shipping methods; COMMIT; then the reads of GET and its answer
+ *   (a yardstick of what a cart read or write cannot do without, not a copy of medusa-c's SQL)
  * Env: LISTEN (socket path), DB_SOCKET, DB_NAME, BENCH_CUSTOMER, WORKERS, CEIL_*_BODY.
  */
 #include <fcgiapp.h>
@@ -44,6 +54,37 @@ static const char UPD_ADDR[] = "UPDATE address SET address_1 = ?, updated_at = N
 	"(SELECT billing_address_id FROM customer WHERE id = ?)";
 
 static const char VER[] = "SELECT version FROM catalogue_version WHERE id = 1";
+
+/* the cart cases: the rows of one cart (the 1st parameter), and one line added to it */
+static const char *const CART_READ[] = {
+	"SELECT id, created_at, updated_at, deleted_at, email, billing_address_id, shipping_address_id, region_id, "
+	"customer_id, payment_id, type, completed_at, payment_authorized_at, idempotency_key, context, metadata, "
+	"sales_channel_id FROM cart WHERE id = ? AND deleted_at IS NULL",
+	"SELECT a.id, a.created_at, a.updated_at, a.deleted_at, a.customer_id, a.company, a.first_name, a.last_name, "
+	"a.address_1, a.address_2, a.city, a.country_code, a.province, a.postal_code, a.phone, a.metadata "
+	"FROM cart c JOIN address a ON a.id IN (c.billing_address_id, c.shipping_address_id) WHERE c.id = ?",
+	"SELECT id, created_at, updated_at, cart_id, order_id, swap_id, claim_order_id, original_item_id, order_edit_id, "
+	"title, description, thumbnail, is_return, is_giftcard, should_merge, allow_discounts, has_shipping, unit_price, "
+	"variant_id, quantity, fulfilled_quantity, returned_quantity, shipped_quantity, metadata "
+	"FROM line_item WHERE cart_id = ? ORDER BY created_at, id",
+	"SELECT m.id, m.shipping_option_id, m.order_id, m.claim_order_id, m.cart_id, m.swap_id, m.return_id, m.price, "
+	"m.data, t.rate, t.name, t.code FROM shipping_method m LEFT JOIN shipping_method_tax_line t "
+	"ON t.shipping_method_id = m.id WHERE m.cart_id = ?",
+	"SELECT id, created_at, updated_at, cart_id, provider_id, is_selected, is_initiated, status, data, "
+	"idempotency_key, amount, payment_authorized_at FROM payment_session WHERE cart_id = ?",
+	"SELECT id, created_at, updated_at, swap_id, cart_id, order_id, amount, currency_code, amount_refunded, "
+	"provider_id, data, captured_at, canceled_at, metadata, idempotency_key FROM payment WHERE cart_id = ?",
+};
+#define CART_READS (sizeof(CART_READ) / sizeof(CART_READ[0]))
+static const char CART_LOCK[] = "SELECT id FROM cart WHERE id = ? AND deleted_at IS NULL FOR UPDATE";
+static const char LINE_OF[] = "SELECT id, quantity FROM line_item WHERE cart_id = ? AND variant_id = ?";
+static const char STOCK[] =
+	"SELECT inventory_quantity, allow_backorder, manage_inventory FROM product_variant WHERE id = ?";
+static const char LINE_UPD[] =
+	"UPDATE line_item SET quantity = quantity + 1, updated_at = NOW(3) WHERE cart_id = ? AND variant_id = ?";
+static const char LINE_INS[] = "INSERT INTO line_item (id, cart_id, variant_id, title, unit_price, quantity) "
+	"VALUES (?, ?, ?, 'ceiling', 1000, 1)";
+static const char DROP_METHODS[] = "DELETE FROM shipping_method WHERE cart_id = ?";
 
 /* A whole file into memory (the answer the ceiling sends for a catalogue case); "" without one. */
 static char *slurp(const char *path, size_t *len)
@@ -92,6 +133,22 @@ static int run(MYSQL_STMT *s, const char **vals, int n)
 	return 0;
 }
 
+/* the string value of "key":"..." in a JSON body, into out (empty when absent) */
+static void json_str(const char *body, const char *key, char *out, size_t cap)
+{
+	out[0] = '\0';
+	const char *p = strstr(body, key);
+	if (!p || !(p = strchr(p + strlen(key), '"')))
+		return;
+	p++;
+	size_t i = 0;
+	while (p[i] && p[i] != '"' && i + 1 < cap) {
+		out[i] = p[i];
+		i++;
+	}
+	out[i] = '\0';
+}
+
 static void worker(int fd)
 {
 	MYSQL *m = mysql_init(NULL);
@@ -103,6 +160,13 @@ static void worker(int fd)
 	snprintf(lock, sizeof(lock), "%s%s", SEL, SEL_LOCK_SUFFIX);
 	MYSQL_STMT *sel = prep(m, SEL), *sel_lock = prep(m, lock), *upd = prep(m, UPD), *upd_addr = prep(m, UPD_ADDR),
 		   *evt = prep(m, EVT), *ver = prep(m, VER);
+	MYSQL_STMT *cart_read[CART_READS];
+	for (size_t i = 0; i < CART_READS; i++)
+		cart_read[i] = prep(m, CART_READ[i]);
+	MYSQL_STMT *cart_lock = prep(m, CART_LOCK), *line_of = prep(m, LINE_OF), *stock = prep(m, STOCK),
+		   *line_upd = prep(m, LINE_UPD), *line_ins = prep(m, LINE_INS), *drop_methods = prep(m, DROP_METHODS);
+	size_t cart_len;
+	const char *cart_body = slurp(getenv("CEIL_CART_BODY"), &cart_len);
 	size_t list_len, product_len;
 	const char *list_body = slurp(getenv("CEIL_LIST_BODY"), &list_len);
 	const char *product_body = slurp(getenv("CEIL_PRODUCT_BODY"), &product_len);
@@ -158,6 +222,46 @@ static void worker(int fd)
 		int ok = 0;
 		if (uri && strncmp(uri, "/fixed", 6) == 0) {
 			ok = 1;
+		} else if (uri && strncmp(uri, "/store/carts/", 13) == 0 && cart_len) {
+			char cart[80], variant[80] = "", item[64];
+			size_t k3 = 0;
+			for (const char *p = uri + 13; *p && *p != '/' && *p != '?' && k3 + 1 < sizeof(cart); p++)
+				cart[k3++] = *p;
+			cart[k3] = '\0';
+			int add = method && strcmp(method, "POST") == 0;
+			int good = run(ver, NULL, 0) == 0;
+			if (add && good) {
+				char body[4096];
+				int got = 0, k2;
+				while ((k2 = FCGX_GetStr(body + got, (int)sizeof(body) - 1 - got, r.in)) > 0)
+					got += k2;
+				body[got] = '\0';
+				json_str(body, "\"variant_id\"", variant, sizeof(variant));
+				const char *cv[2] = { cart, variant }, *v1[1] = { variant }, *c1[1] = { cart };
+				good = mysql_query(m, "START TRANSACTION") == 0 && run(cart_lock, c1, 1) == 0 &&
+				       run(line_of, cv, 2) == 0 && run(stock, v1, 1) == 0 && run(line_upd, cv, 2) == 0;
+				if (good && mysql_stmt_affected_rows(line_upd) == 0) {
+					snprintf(item, sizeof(item), "item_ceil%d_%lu", (int)getpid(), counter++);
+					const char *iv[3] = { item, cart, variant };
+					good = run(line_ins, iv, 3) == 0;
+				}
+				good = good && run(drop_methods, c1, 1) == 0 && mysql_commit(m) == 0;
+				if (!good)
+					mysql_rollback(m);
+			}
+			for (size_t i = 0; good && i < CART_READS; i++) {
+				const char *c1[1] = { cart };
+				good = run(cart_read[i], c1, 1) == 0;
+			}
+			if (good) {
+				FCGX_FPrintF(r.out, "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+						    "Content-Length: %zu\r\n\r\n", cart_len);
+				FCGX_PutStr(cart_body, (int)cart_len, r.out);
+			} else {
+				FCGX_FPrintF(r.out, "Status: 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
+			}
+			FCGX_Finish_r(rp);
+			continue;
 		} else if (uri && strncmp(uri, "/store/products", 15) == 0 && list_len) {
 			int one = uri[15] == '/';
 			if (run(ver, NULL, 0) == 0) {

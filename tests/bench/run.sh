@@ -6,7 +6,8 @@
 # Then the login flood: GET /store/customers/me alone, and again while 16 connections flood
 # POST /store/auth/token with unknown emails and wrong passwords.
 # Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (16), WORKERS (default: CPUs), BIN,
-# BENCH_ONLY=flood (only the login flood case), BENCH_ONLY=catalogue (only the product cases).
+# BENCH_ONLY=flood (only the login flood case), BENCH_ONLY=catalogue (only the product cases),
+# BENCH_ONLY=checkout (only the cart cases and whole checkouts, tests/bench/checkout*.py).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 export BENCH_DIR="$ROOT/tests/bench"
@@ -63,6 +64,19 @@ if [ -f "$SEED" ] && DATABASE_URL="mysql://root@localhost/medusa?socket=$VAR/mys
 	CATALOGUE=1
 else
 	echo "bench: no catalogue cases (import of $SEED failed, see $VAR/import.log)"
+fi
+
+# the checkout cases: the bench's own products (stock for any run), a cart of three lines, 64 carts
+# to add lines to, and the medusa-c answer the ceiling sends back for the cart read
+CHECKOUT=0
+if [ "$CATALOGUE" = 1 ] && python3 "$BENCH_DIR/checkout_setup.py" "$PORT" "$VAR/mysqld.sock" \
+	>"$VAR/checkout.env" 2>"$VAR/checkout-setup.log"; then
+	set -a; . "$VAR/checkout.env"; set +a
+	curl -sf "$B/store/carts/$BENCH_CART" >"$VAR/ceil-cart.json"
+	export CEIL_CART_BODY="$VAR/ceil-cart.json"
+	CHECKOUT=1
+else
+	echo "bench: no checkout cases ($(tail -1 "$VAR/checkout-setup.log"))"
 fi
 
 # the ceiling: same nginx config, another port, another socket
@@ -122,6 +136,29 @@ catalogue_rows() {
 	row "GET /store/products?limit=12 (EU)" "$B" "$BENCH_DIR/products_list.lua" "$CB"
 	row "GET /store/products/:id (EU)" "$B" "$BENCH_DIR/product_get.lua" "$CB"
 }
+checkout_rows() {
+	[ "$CHECKOUT" = 1 ] || return 0
+	row "GET /store/carts/:id (3 lines)" "$B" "$BENCH_DIR/cart_get.lua" "$CB"
+	row "POST /store/carts/:id/line-items" "$B" "$BENCH_DIR/line_item_add.lua" "$CB"
+	# whole checkouts (7 requests each, tests/bench/checkout.py); ceiling: the same driver sending
+	# the same requests to the ceiling's /fixed (transport and driver, no database)
+	local before after k c ratio
+	before=$(worker_rss)
+	k=($(python3 "$BENCH_DIR/checkout.py" "$PORT" "$SECS" "$CONNS" "$BENCH_REGION_EU" "${BENCH_VARIANTS%%,*}" \
+		"$BENCH_OPTION" | tee "$VAR/checkout.out" | head -1))
+	wait_idle
+	after=$(worker_rss)
+	c=($(python3 "$BENCH_DIR/checkout.py" "$CPORT" "$SECS" "$CONNS" x x x --fixed | head -1))
+	ratio=$(python3 -c "print('%.0f%%' % (100*float('${k[0]}')/float('${c[0]}')))")
+	printf '%-34s %10s %9s %9s %7s %12s %12s %10s %9s %7s\n' "checkouts/s (7 requests each)" "${k[0]}" "${k[1]}" \
+		"${k[2]}" "${k[3]}" "$before" "$after" "${c[0]}" "${c[2]}" "$ratio"
+	echo "  (checkouts: p50/p99 of a whole checkout, non2xx = failed checkouts; ${k[4]} req/s; driver CPU ${k[5]})"
+	grep '^# first failure' "$VAR/checkout.out" | sed 's/^/  /' || true
+}
+if [ "${BENCH_ONLY:-}" = checkout ]; then
+	checkout_rows
+	exit 0
+fi
 if [ "${BENCH_ONLY:-}" = catalogue ]; then
 	catalogue_rows
 	exit 0
@@ -133,6 +170,7 @@ catalogue_rows
 # first page writes and redo growth) gave whichever case came first a p99 2-3x the later runs'.
 wrk -t2 -c"$CONNS" -d3s -s "$BENCH_DIR/post_me_small.lua" "$B" >/dev/null 2>&1 || true
 wrk -t2 -c"$CONNS" -d3s -s "$BENCH_DIR/post_me_small.lua" "$CB" >/dev/null 2>&1 || true
+checkout_rows
 row "POST /store/customers/me small" "$B" "$BENCH_DIR/post_me_small.lua" "$CB"
 row "POST /store/customers/me metadata" "$B" "$BENCH_DIR/post_me_metadata.lua" "$CB"
 row "POST /store/customers/me billing" "$B" "$BENCH_DIR/post_me_billing.lua" "$CB"

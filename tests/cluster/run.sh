@@ -62,6 +62,8 @@ if "$ROOT/scripts/cluster.sh" start >"$OUT/cluster.log" 2>&1; then
 	t=$SECONDS
 	python3 "$ROOT/tests/cluster/test_cluster.py" >"$OUT/test_cluster.log" 2>&1
 	rc=$?
+	# checkout concurrency through both pools (tests/cluster/test_cluster_checkout.py), same log
+	python3 "$ROOT/tests/cluster/test_cluster_checkout.py" >>"$OUT/test_cluster.log" 2>&1 || rc=1
 	T_TESTS=$((SECONDS - t))
 	# a TAP skip ("ok - ... # SKIP") is counted as a skip and fails the run (as in tests/run.sh)
 	SKIP=$(grep -ciE '^ok .*#[[:space:]]*skip([[:space:]]|$)' "$OUT/test_cluster.log")

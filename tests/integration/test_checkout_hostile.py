@@ -87,14 +87,17 @@ class Cases:
             tap.pending("%d hostile case(s) on %s" % (n, route), "not built on the server yet (PROBES; for ?fields: ?fields=id answers the whole cart)")
 
     def error(self, route, name, method, path, body=None, status=ANY4XX, etype=None, message=None, token=None, raw=None,
-              watch=(), code=None):
+              watch=(), code=None, plain_404=False):
         """The request gets the JSON error wanted, and every (cart id, token) in watch reads the same
-        before and after."""
+        before and after. plain_404: Medusa's text/plain "Not Found" of an order lookup miss also passes."""
         if not self.have(route):
             return None
         before = [snapshot(c, t) for c, t in watch]
         r = send(method, path, body, token, raw)
         errs = common.error_problems(r, status, etype, message)
+        if plain_404 and not isinstance(r, common.TransportError) and r.status == 404 and r.body == b"Not Found" and \
+                (r.header("Content-Type") or "").startswith("text/plain"):
+            errs = []
         if not errs and code is not None and cu.error_code(r.json())[1] != code:
             errs.append("code %r, want %r" % (cu.error_code(r.json())[1], code))
         if not errs and missing(r):
@@ -336,7 +339,7 @@ def main():
     cs.present[r] = True
     # fields/expand not read yet when ?fields=id answers the whole cart (the plain GET)
     cs.present["GET /store/carts/:id?fields"] = send("GET", "/store/carts/%s?fields=id" % a).body != snapshot(a)
-    for q in ("expand=nope", "fields=nope", "expand=items.variant.nope", "fields=id,nope", "expand=items,,",
+    for q in ("expand=nope", "fields=nope", "expand=items.variant.nope", "fields=id,nope",
               "fields=" + "a" * 5000, "expand=region.countries.nope", "fields=id&expand=%00"):
         cs.error(r + "?fields", "?" + q[:60], "GET", "/store/carts/%s?%s" % (a, q), status=400, watch=[A])
     for name, pid in (("NUL in the id", "cart_%00"), ("id of 4 KiB", "cart_" + "A" * 4096),
@@ -356,7 +359,7 @@ def main():
     for q, status in (("display_id=abc&email=a@example.com", 400), ("display_id=1", 400),
                       ("display_id=-1&email=a@example.com", ANY4XX), ("display_id=1e99&email=a@example.com", ANY4XX),
                       ("display_id=1&email=a@example.com&fields=nope", ANY4XX)):
-        cs.error(r, "?" + q, "GET", "/store/orders?" + q, status=status)
+        cs.error(r, "?" + q, "GET", "/store/orders?" + q, status=status, plain_404=status is ANY4XX)
     order = None
     if cs.present["POST complete"] and cs.present["GET orders/:id"]:
         try:
