@@ -87,6 +87,8 @@ static const struct route routes[] = {
 	{ "POST", "/store/carts/:id/complete-cart", cart_complete, AUTH_NONE, 0 },
 	{ "GET", "/store/orders", store_orders_lookup, AUTH_NONE, 0 },
 	{ "GET", "/store/orders/cart/:cart_id", store_orders_by_cart, AUTH_NONE, 0 },
+	{ "POST", "/store/orders/batch/customer/token", store_orders_claim_token, AUTH_REQUIRED, 1 },
+	{ "POST", "/store/orders/customer/confirm", store_orders_claim_confirm, AUTH_NONE, 1 },
 	{ "GET", "/store/orders/:id", store_orders_get, AUTH_NONE, 0 },
 };
 

@@ -13,14 +13,21 @@
  */
 #include "cgi/store_orders.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "cgi/catalogue_util.h"
 #include "cgi/order_json.h"
 #include "cgi/router.h"
 #include "common/body.h"
+#include "common/customer_json.h"
+#include "common/json.h"
+#include "common/jwt.h"
 #include "common/qengine.h"
 #include "common/respond.h"
+#include "sql/customer_store.h"
 #include "sql/order_store.h"
 
 static const char *const order_fields[] = {
@@ -190,4 +197,156 @@ enum api_err store_orders_lookup(struct req *r)
 		return API_OK;
 	}
 	return answer(r, &orders[0], &q, 1, "");
+}
+
+/* ---- claiming guest orders (transcripts 167-169) ---- */
+
+/* Orders one claim names at most (Medusa has no bound; each costs a read). */
+#define CLAIM_MAX_ORDERS 100
+/* Medusa signs the claim token with expiresIn "1h". */
+#define CLAIM_TOKEN_TTL_S 3600
+
+static const struct field_spec claim_fields[] = { { "order_ids", FK_NOT_EMPTY, 1, 0, NULL } };
+static const struct field_set claim_set = FIELD_SET(claim_fields);
+static const struct field_spec confirm_fields[] = { { "token", FK_STRING, 1, 0, NULL } };
+static const struct field_set confirm_set = FIELD_SET(confirm_fields);
+
+static enum api_err text_ok(struct req *r)
+{
+	r->body_type = "text/plain; charset=utf-8";
+	buf_adds(r->out, "OK");
+	return API_OK;
+}
+
+/*
+ * Medusa's requestOrderClaim: for each email among the named orders, a token
+ * {claimingCustomerId, orders} signed with the JWT secret (not a store token: it has no
+ * "domain") goes to an "order-update-token.created" event, for a mailer to send to that email.
+ * Only a customer with an account may claim.
+ */
+enum api_err store_orders_claim_token(struct req *r)
+{
+	enum api_err e = body_validate(r, r->json, &claim_set);
+	if (e != API_OK)
+		return e;
+	struct json_object *ids = json_object_object_get(r->json, "order_ids");
+	size_t n = json_object_is_type(ids, json_type_array) ? json_object_array_length(ids) : 0;
+	if (!n || n > CLAIM_MAX_ORDERS)
+		return respond_fail(r, E_INVALID_DATA, "order_ids must be an array of 1 to %d order ids", CLAIM_MAX_ORDERS);
+	struct customer *c;
+	if ((e = customers_load_me(r, &c)) != API_OK)
+		return e;
+	if (!c->has_account)
+		return respond_fail(r, E_UNAUTHORIZED, "Customer does not have an account");
+	struct order **found = arena_alloc(&r->arena, sizeof(*found) * n);
+	size_t nf = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(ids, i);
+		if (!json_object_is_type(v, json_type_string))
+			return respond_fail(r, E_INVALID_DATA, "each value in order_ids must be a string");
+		struct order *o = NULL;
+		enum store_rc rc = order_store_by_id(&r->w->db, &r->arena, json_object_get_string(v), &o);
+		if (rc != STORE_OK)
+			return store_fail(rc);
+		if (o)
+			found[nf++] = o;
+	}
+	long long iat = (long long)(req_epoch_ms() / 1000);
+	const char *key = r->cfg->jwt_secret;
+	for (size_t i = 0; i < nf; i++) {
+		const char *email = found[i]->col[OC_EMAIL];
+		int seen = 0;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(found[k]->col[OC_EMAIL], email) == 0;
+		if (seen)
+			continue;
+		struct buf list = BUF_INIT, p = BUF_INIT, ev = BUF_INIT;
+		buf_init(&list);
+		buf_init(&p);
+		buf_init(&ev);
+		buf_addc(&list, '[');
+		for (size_t k = i, m = 0; k < nf; k++) {
+			if (strcmp(found[k]->col[OC_EMAIL], email) != 0)
+				continue;
+			if (m++)
+				buf_addc(&list, ',');
+			json_w_strz(&list, found[k]->col[OC_ID]);
+		}
+		buf_addc(&list, ']');
+		buf_adds(&p, "{\"claimingCustomerId\":");
+		json_w_strz(&p, c->id);
+		buf_adds(&p, ",\"orders\":");
+		buf_add(&p, list.data, list.len);
+		buf_addf(&p, ",\"iat\":%lld,\"exp\":%lld}", iat, iat + CLAIM_TOKEN_TTL_S);
+		char *tok = jwt_sign_hs256((const unsigned char *)key, strlen(key), p.data, p.len);
+		enum store_rc rc = STORE_ERROR;
+		if (tok) {
+			buf_adds(&ev, "{\"old_email\":");
+			json_w_strz(&ev, email);
+			buf_adds(&ev, ",\"new_customer_id\":");
+			json_w_strz(&ev, c->id);
+			buf_adds(&ev, ",\"orders\":");
+			buf_add(&ev, list.data, list.len);
+			buf_adds(&ev, ",\"token\":");
+			json_w_strz(&ev, tok);
+			buf_addc(&ev, '}');
+			char *data = arena_strndup(&r->arena, ev.data, ev.len);
+			rc = customer_store_event(&r->w->db, &r->arena, "order-update-token.created", data, req_epoch_ms());
+			OPENSSL_cleanse(tok, strlen(tok));
+			free(tok);
+		}
+		buf_release(&list);
+		buf_release(&p);
+		buf_release(&ev);
+		if (rc != STORE_OK)
+			return rc == STORE_ERROR && !tok ? E_UNKNOWN : store_fail(rc);
+	}
+	return text_ok(r);
+}
+
+static void put_json(void *o)
+{
+	json_object_put(o);
+}
+
+/*
+ * Medusa's confirmOrderRequest: a valid claim token moves its orders to the claiming customer
+ * (customer_id and email). A token that does not verify is 400 "Invalid token" where Medusa's
+ * jwt.verify throws into a 500 (169; API.md section 9).
+ */
+enum api_err store_orders_claim_confirm(struct req *r)
+{
+	enum api_err e = body_validate(r, r->json, &confirm_set);
+	if (e != API_OK)
+		return e;
+	const char *tok = json_object_get_string(json_object_object_get(r->json, "token"));
+	const char *key = r->cfg->jwt_secret;
+	struct json_object *pl = NULL;
+	if (jwt_verify(tok, strlen(tok), (const unsigned char *)key, strlen(key), (long long)(req_epoch_ms() / 1000),
+		       &pl) != JWT_OK)
+		return respond_fail(r, E_INVALID_DATA, "Invalid token");
+	req_defer(r, put_json, pl);
+	struct json_object *who = json_object_object_get(pl, "claimingCustomerId");
+	struct json_object *orders = json_object_object_get(pl, "orders");
+	if (!json_object_is_type(who, json_type_string) || !json_object_is_type(orders, json_type_array))
+		return respond_fail(r, E_INVALID_DATA, "Invalid token");
+	const char *cid = json_object_get_string(who);
+	struct customer *c = NULL;
+	enum store_rc rc = customer_store_load(&r->w->db, &r->arena, cid, &c);
+	if (rc == STORE_NO_CUSTOMER)
+		return respond_fail(r, E_NOT_FOUND, "Customer with id: %s was not found", cid);
+	if (rc != STORE_OK)
+		return store_fail(rc);
+	char now[24];
+	customer_db_time(req_epoch_ms(), now);
+	size_t n = json_object_array_length(orders);
+	for (size_t i = 0; i < n && i < CLAIM_MAX_ORDERS; i++) {
+		struct json_object *v = json_object_array_get_idx(orders, i);
+		if (!json_object_is_type(v, json_type_string))
+			continue;
+		if ((rc = order_store_claim(&r->w->db, &r->arena, json_object_get_string(v), c->id, c->email, now)) !=
+		    STORE_OK)
+			return store_fail(rc);
+	}
+	return text_ok(r);
 }

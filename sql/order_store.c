@@ -493,3 +493,13 @@ enum db_rc order_store_bump_catalogue(struct db *db, struct arena *a)
 {
 	return db_exec(db, a, SQL_BUMP_CATALOGUE, NULL, 0, NULL, NULL);
 }
+
+static const char SQL_CLAIM[] = "UPDATE `order` SET customer_id = ?, email = ?, updated_at = ? WHERE id = ?";
+
+enum store_rc order_store_claim(struct db *db, struct arena *a, const char *order_id, const char *customer_id,
+				const char *email, const char *now)
+{
+	struct db_param p[4] = { db_str(customer_id), db_str(email), db_str(now), db_str(order_id) };
+	enum db_rc rc = db_exec(db, a, SQL_CLAIM, p, 4, NULL, NULL);
+	return rc == DB_OK ? STORE_OK : map_rc(rc);
+}

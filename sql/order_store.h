@@ -146,6 +146,10 @@ struct order_new {
 /* The order row (next display_id), the cart's items, methods and payment moved onto it, the cart completed. */
 enum db_rc order_store_create(struct db *db, struct arena *a, const struct order_new *o, const char *now);
 
+/* The order claim (POST /store/orders/customer/confirm): the order passes to customer_id with its email. */
+enum store_rc order_store_claim(struct db *db, struct arena *a, const char *order_id, const char *customer_id,
+				const char *email, const char *now);
+
 /* catalogue_version + 1: the workers' product snapshots show the new stock (sql/product_store.h). */
 enum db_rc order_store_bump_catalogue(struct db *db, struct arena *a);
 #endif

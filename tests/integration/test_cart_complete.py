@@ -403,7 +403,7 @@ def test_last_unit(db, store):
     set_stock(db, v, 100)
 
 
-def test_customer_orders(db, store):
+def test_customer_orders(db, store, guest_order=None):
     email = common.unique_email("buyer")
     r = post("/store/customers", {"email": email, "password": "supersecret", "first_name": "Carla", "last_name": "C"})
     if not tap.check(r.status == 200, "register a customer", r.brief()):
@@ -428,6 +428,27 @@ def test_customer_orders(db, store):
     tap.check(r.status == 200 and [x["id"] for x in orders or []] == [o["id"]] and
               len(orders[0]["items"]) == 1 and "tax_lines" not in orders[0]["items"][0],
               "GET /store/auth lists the order with its raw items", r.brief())
+    if not guest_order:
+        return
+    # claiming the guest order (167-169): a token per email in an event, confirmed with that token
+    path = "/store/orders/batch/customer/token"
+    tap.errors(common.unauthorized_problems(post(path, {"order_ids": [guest_order["id"]]})), "claim without auth -> 401 (168)")
+    r = post(path, {"order_ids": [guest_order["id"]]}, token=tok)
+    tap.check(r.status == 200 and r.body == b"OK", "claim token requested -> 200 OK (167)", r.brief())
+    rows = db.run("SELECT data FROM event_outbox WHERE event = 'order-update-token.created' "
+                  "AND data LIKE %s ORDER BY id DESC LIMIT 1" % q("%" + guest_order["id"] + "%"))
+    ev = json.loads(rows[0][0]) if rows else {}
+    tap.eq([ev.get("old_email"), ev.get("orders")], [guest_order["email"], [guest_order["id"]]],
+           "the event names the old email and the orders")
+    r = post("/store/orders/customer/confirm", {"token": "not.a.jwt"})
+    tap.errors(common.error_problems(r, 400, "invalid_data", "Invalid token"),
+               "confirm with a garbage token -> 400 (Medusa: 500, 169)")
+    r = post("/store/orders/customer/confirm", {"token": ev.get("token", "")})
+    tap.check(r.status == 200 and r.body == b"OK", "confirm with the token -> 200 OK", r.brief())
+    r = get("/store/customers/me/orders", token=tok)
+    j = r.try_json() or {}
+    tap.check(j.get("count") == 2 and guest_order["id"] in [x["id"] for x in j.get("orders", [])] and
+              {x["email"] for x in j["orders"]} == {email}, "the claimed order is the customer's now", r.brief())
 
 
 def main():
@@ -447,6 +468,8 @@ def main():
             elif t is test_order_routes:
                 if o:
                     t(db, store, c, o)
+            elif t is test_customer_orders:
+                t(db, store, o)
             else:
                 t(db, store)
         except (common.TransportError, RuntimeError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
