@@ -142,6 +142,10 @@ checkout_rows() {
 	row "POST /store/carts/:id/line-items" "$B" "$BENCH_DIR/line_item_add.lua" "$CB"
 	# whole checkouts (7 requests each, tests/bench/checkout.py); ceiling: the same driver sending
 	# the same requests to the ceiling's /fixed (transport and driver, no database)
+	if [ "$BENCH_CHECKOUT_OK" != 1 ]; then
+		echo "bench: no checkouts case ($(tail -1 "$VAR/checkout-setup.log"))"
+		return 0
+	fi
 	local before after k c ratio
 	before=$(worker_rss)
 	k=($(python3 "$BENCH_DIR/checkout.py" "$PORT" "$SECS" "$CONNS" "$BENCH_REGION_EU" "${BENCH_VARIANTS%%,*}" \
