@@ -116,5 +116,11 @@ cluster-test: deps
 	@$(MAKE) --no-print-directory all
 	@BIN=$(abspath $(BIN)) tests/cluster/run.sh
 
+# the v1 Next.js starter storefront driven by Debian's chromium (tests/storefront/run.sh)
+.PHONY: storefront-test
+storefront-test: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@BIN=$(abspath $(BIN)) tests/storefront/run.sh
+
 clean:
 	rm -rf build build-san build-fuzz
