@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cgi/carts.h"
+#include "cgi/cart_view.h"
 #include "cgi/catalogue_util.h"
 #include "cgi/router.h"
 #include "common/body.h"
@@ -33,87 +34,6 @@ static const struct field_spec create_fields[] = {
 	{ "context", FK_OBJECT, 0, 0, NULL },
 };
 static const struct field_set create_set = FIELD_SET(create_fields);
-
-/* The totals of a cart without items, shipping methods, discounts or gift cards: all 0. */
-static const char *const total_keys[] = {
-	"subtotal", "discount_total", "item_tax_total", "shipping_total", "shipping_tax_total",
-	"tax_total", "gift_card_total", "gift_card_tax_total", "total",
-};
-
-/* One row of db_rows as an object, or null. */
-static void row_or_null(struct buf *b, const struct db_rows *rows, const struct rowj_col *cols, size_t n)
-{
-	if (rows->nrows)
-		rowj_object(b, cols, n, rows->cells, NULL);
-	else
-		buf_adds(b, "null");
-}
-
-/* The cart's region: its columns, countries, payment_providers and tax_rates (Medusa's set). */
-static enum api_err region_json(struct req *r, struct buf *b, const char *region_id, const struct cart_view *v)
-{
-	struct region_filter f = { .id = region_id };
-	struct db_rows rows;
-	struct region_links l = { 0 };
-	enum store_rc rc = region_store_list(&r->w->db, &r->arena, &f, 1, 0, &rows, NULL);
-	if (rc == STORE_OK && rows.nrows)
-		rc = region_store_links(&r->w->db, &r->arena, &l);
-	if (rc != STORE_OK)
-		return store_fail(rc);
-	if (!rows.nrows) {
-		buf_adds(b, "null");
-		return API_OK;
-	}
-	size_t m = rowj_open(b, region_cols, REGION_NCOLS, rows.cells, NULL);
-	rowj_key(b, &m, "countries");
-	catq_linked(b, &l.countries, COUNTRY_NCOLS - 1, region_id, country_cols, COUNTRY_NCOLS, 0);
-	rowj_key(b, &m, "payment_providers");
-	catq_linked(b, &l.payment, 0, region_id, provider_cols, PROVIDER_NCOLS, 1);
-	rowj_key(b, &m, "tax_rates");
-	buf_addc(b, '[');
-	for (size_t i = 0; i < v->tax_rates.nrows; i++) {
-		if (i)
-			buf_addc(b, ',');
-		rowj_object(b, tax_rate_cols, TAX_RATE_NCOLS, &v->tax_rates.cells[i * TAX_RATE_NCOLS], NULL);
-	}
-	buf_adds(b, "]}");
-	return API_OK;
-}
-
-/* {"cart":{...}} of cart id into r->out, in the key order of transcripts 074 and 082. */
-static enum api_err answer_cart(struct req *r, const char *id)
-{
-	struct cart_view v;
-	enum store_rc rc = cart_store_get(&r->w->db, &r->arena, id, &v);
-	if (rc != STORE_OK)
-		return store_fail(rc);
-	if (!v.cart.nrows)
-		return respond_fail(r, E_NOT_FOUND, "Cart with %s was not found", id);
-	struct buf *b = r->out;
-	/* Cart's class-initialised `object` comes before the columns (reference 3.4) */
-	buf_adds(b, "{\"cart\":{\"object\":\"cart\"");
-	size_t m = 1;
-	for (size_t i = 0; i < CART_NCOLS; i++) {
-		rowj_key(b, &m, cart_cols[i].name);
-		rowj_value(b, cart_cols[i].kind, v.cart.cells[i]);
-	}
-	rowj_key(b, &m, "billing_address");
-	row_or_null(b, &v.billing, cart_address_cols, CART_ADDRESS_NCOLS);
-	buf_adds(b, ",\"discounts\":[],\"gift_cards\":[],\"items\":[],\"payment\":null,\"payment_sessions\":[]");
-	rowj_key(b, &m, "region");
-	enum api_err e = region_json(r, b, db_cell(&v.cart, 0, 7), &v);
-	if (e != API_OK)
-		return e;
-	rowj_key(b, &m, "sales_channel");
-	row_or_null(b, &v.channel, sales_channel_cols, SALES_CHANNEL_NCOLS);
-	rowj_key(b, &m, "shipping_address");
-	row_or_null(b, &v.shipping, cart_address_cols, CART_ADDRESS_NCOLS);
-	buf_adds(b, ",\"shipping_methods\":[]");
-	for (size_t i = 0; i < sizeof(total_keys) / sizeof(total_keys[0]); i++)
-		buf_addf(b, ",\"%s\":0", total_keys[i]);
-	buf_adds(b, "}}");
-	return API_OK;
-}
 
 /* The cart's sales channel id (Medusa: body, else the publishable key's only one, else the store's). */
 static enum api_err sales_channel(struct req *r, const char *from_body, const char **out)
@@ -192,9 +112,10 @@ enum api_err carts_create(struct req *r)
 		return e;
 	struct db *db = &r->w->db;
 	struct json_object *items = json_object_object_get(r->json, "items");
-	if (items && !(json_object_is_type(items, json_type_array) && json_object_array_length(items) == 0))
-		return respond_fail(r, E_INVALID_DATA, "items on cart creation are not supported yet: "
-				    "add them with POST /store/carts/:id/line-items");
+	if (items && !json_object_is_type(items, json_type_array))
+		return respond_fail(r, E_INVALID_DATA, json_object_is_type(items, json_type_object)
+				    ? "each value in nested property items must be either object or array"
+				    : "nested property items must be either object or array");
 	/* the region: the one named, or the first one */
 	struct cart_new c = { 0 };
 	const char *region_id = body_str(r->json, "region_id");
@@ -239,6 +160,10 @@ enum api_err carts_create(struct req *r)
 		if (c.email)
 			c.customer_id = r->customer_id;
 	}
+	/* the items are checked before anything is written: a 4xx answer would commit the cart */
+	if (items && json_object_array_length(items) &&
+	    (e = line_items_check(r, c.region_id, c.customer_id, c.sales_channel_id, items)) != API_OK)
+		return e;
 	c.context_json = context_json(r, json_object_object_get(r->json, "context"));
 	char id[64];
 	if (ulid_id("cart", id, sizeof(id)) != 0)
@@ -246,7 +171,57 @@ enum api_err carts_create(struct req *r)
 	c.id = id;
 	if ((rc = cart_store_create(db, &r->arena, &c)) != STORE_OK)
 		return store_fail(rc);
-	return answer_cart(r, id);
+	if (items && json_object_array_length(items) && (e = line_items_add_to(r, id, items)) != API_OK)
+		return e;
+	return cart_answer(r, id, CART_GET);
+}
+
+/*
+ * Whether the logged-in customer takes the cart (Medusa's GET: when the cart has no customer or
+ * email, or another customer). API.md section 9 keeps a cart from changing hands between
+ * accounts: a cart of another customer with an account stays theirs; a guest's cart is taken.
+ */
+static int takes_cart(const struct req *r, const struct cart_model *m)
+{
+	if (m->completed_at)
+		return 0;
+	if (!m->customer_id || !m->email)
+		return 1;
+	if (strcmp(m->customer_id, r->customer_id) == 0)
+		return 0;
+	return !m->customer.nrows || strcmp(db_cell(&m->customer, 0, 9) ? db_cell(&m->customer, 0, 9) : "0", "0") == 0;
+}
+
+/* GET with a logged-in customer: attach it and re-price the lines for it (170, extras 098). */
+static enum api_err attach_customer(struct req *r, const char *id)
+{
+	struct db *db = &r->w->db;
+	struct cart_model m;
+	enum api_err e = cart_model_load(r, id, 0, 0, &m);
+	if (e != API_OK || !takes_cart(r, &m))
+		return e;
+	db_request_tx_begin(db);
+	enum store_rc rc;
+	if ((e = cart_model_load(r, id, 1, 0, &m)) != API_OK || !takes_cart(r, &m))
+		goto out;
+	if ((rc = cart_store_set_customer(db, &r->arena, m.id, r->customer_id)) != STORE_OK) {
+		e = respond_fail(r, store_fail(rc), NULL);
+		goto out;
+	}
+	if ((e = cart_model_load(r, id, 0, 0, &m)) != API_OK || (e = line_items_reprice(r, &m)) != API_OK)
+		goto out;
+	switch (db_request_tx_commit(db, &r->arena)) {
+	case DB_OK:
+		return API_OK;
+	case DB_RETRY:
+		/* a concurrent writer of the cart won: answer the cart as it is */
+		return API_OK;
+	default:
+		return respond_fail(r, E_DB_UNAVAILABLE, NULL);
+	}
+out:
+	db_request_tx_abort(db);
+	return e;
 }
 
 enum api_err carts_get(struct req *r)
@@ -254,5 +229,10 @@ enum api_err carts_get(struct req *r)
 	const char *id = catq_param(r, 0);
 	if (!id)
 		return r->err;
-	return answer_cart(r, id);
+	if (r->customer_id[0]) {
+		enum api_err e = attach_customer(r, id);
+		if (e != API_OK)
+			return e;
+	}
+	return cart_answer(r, id, CART_GET);
 }

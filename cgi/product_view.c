@@ -517,3 +517,33 @@ void pv_w_variant(struct buf *b, const struct pv_ctx *c, const struct pc_variant
 	}
 	buf_addc(b, '}');
 }
+
+/* ---- carts (cgi/cart_view.c) ---- */
+
+enum api_err pv_snapshot(struct req *r, const struct pc_snapshot **out)
+{
+	enum api_err e = refresh(r);
+	*out = e == API_OK ? snap : NULL;
+	return e;
+}
+
+void pv_cart_price(const struct pc_variant *v, const struct pc_region *reg, const char *groups, long long now_ms,
+		   long long quantity, struct pricing_sel *out)
+{
+	struct pv_ctx c = { .groups = groups, .now_ms = now_ms, .region = reg, .currency = reg->currency_code };
+	struct pricing_ma cand[64] = { { 0 } }, *cands = cand;
+	if (v->nmas > 64)
+		cands = malloc(sizeof(*cands) * v->nmas);
+	if (!cands)
+		abort();
+	size_t n = 0;
+	for (size_t i = 0; i < v->nmas; i++) {
+		const struct pc_ma *m = &v->mas[i];
+		if (list_ok(&c, m->list) && (same(m->pm.region_id, reg->id) || same(m->pm.currency_code, reg->currency_code)))
+			cands[n++] = m->pm;
+	}
+	struct pricing_ctx pctx = { reg->id, reg->currency_code, quantity };
+	pricing_select(cands, n, &pctx, out);
+	if (cands != cand)
+		free(cands);
+}

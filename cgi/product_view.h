@@ -58,4 +58,11 @@ enum pv_variant_shape { PV_VARIANT_LIST, PV_VARIANT_GET };
 /* A variant object of the variants routes (relations: options, product, prices). */
 void pv_w_variant(struct buf *b, const struct pv_ctx *c, const struct pc_variant *v, const struct qe_query *q,
 		  enum pv_variant_shape shape);
+
+/* Carts (cgi/cart_view.c): the worker's snapshot brought up to date (error recorded on r). */
+enum api_err pv_snapshot(struct req *r, const struct pc_snapshot **out);
+/* The price selection of variant v in a cart of region reg for quantity, for a customer in groups
+ * (comma-joined ids, "" for none): the same candidates as the product routes. */
+void pv_cart_price(const struct pc_variant *v, const struct pc_region *reg, const char *groups, long long now_ms,
+		   long long quantity, struct pricing_sel *out);
 #endif

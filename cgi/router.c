@@ -90,6 +90,9 @@ static const struct route routes[] = {
 	{ "POST", "/store/orders/batch/customer/token", store_orders_claim_token, AUTH_REQUIRED, 1 },
 	{ "POST", "/store/orders/customer/confirm", store_orders_claim_confirm, AUTH_NONE, 1 },
 	{ "GET", "/store/orders/:id", store_orders_get, AUTH_NONE, 0 },
+	{ "POST", "/store/carts/:id/line-items", line_items_create, AUTH_NONE, 1 },
+	{ "POST", "/store/carts/:id/line-items/:line_id", line_items_update, AUTH_NONE, 1 },
+	{ "DELETE", "/store/carts/:id/line-items/:line_id", line_items_delete, AUTH_NONE, 0 },
 };
 
 /*

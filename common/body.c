@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -322,6 +323,16 @@ static void check_len(struct buf *m, int *count, const struct field_spec *f, str
 	}
 }
 
+int body_is_int(struct json_object *v)
+{
+	if (json_object_is_type(v, json_type_int))
+		return 1;
+	if (!json_object_is_type(v, json_type_double))
+		return 0;
+	double d = json_object_get_double(v);
+	return isfinite(d) && d == floor(d);
+}
+
 static void collect(struct buf *m, int *count, struct json_object *obj, const struct field_set *set)
 {
 	json_object_object_foreach(obj, key, val) {
@@ -364,6 +375,10 @@ static void collect(struct buf *m, int *count, struct json_object *obj, const st
 		case FK_NESTED:
 			if (t != json_type_object && t != json_type_array)
 				msg(m, count, "nested property ", f->name, " must be either object or array");
+			break;
+		case FK_INT:
+			if (!body_is_int(v))
+				msg(m, count, f->name, " must be an integer number", NULL);
 			break;
 		case FK_ANY:
 		case FK_ADDRESS_OR_ID:

@@ -24,7 +24,8 @@ enum field_kind {
 	FK_OBJECT,       /* IsObject (not an array) */
 	FK_ANY,          /* no type check (stored as given) */
 	FK_NESTED,       /* ValidateNested object with its own field set */
-	FK_ADDRESS_OR_ID /* Medusa's IsType([AddressPayload, String]) */
+	FK_ADDRESS_OR_ID, /* Medusa's IsType([AddressPayload, String]) */
+	FK_INT           /* IsInt: a number with no fraction (2.0 counts, "2" does not) */
 };
 
 struct field_set;
@@ -59,6 +60,9 @@ enum api_err body_validate(struct req *r, struct json_object *obj, const struct 
 
 /* Appends the class-validator messages for obj into msgs; returns how many. */
 int body_messages(struct buf *msgs, struct json_object *obj, const struct field_set *set);
+
+/* 1 if v is a JSON number without a fraction (class-validator's IsInt; NULL: 0). */
+int body_is_int(struct json_object *v);
 
 /* 1 if s is an email as validator.js isEmail() with default options accepts it. */
 int body_is_email(const char *s, size_t n);

@@ -11,6 +11,7 @@
 #define API_ERRORS(X) \
 	X(E_INVALID_DATA,    400, "invalid_data",  NULL, "Invalid request data", 0) \
 	X(E_NOT_ALLOWED,     400, "not_allowed",   NULL, "Not allowed", 0) \
+	X(E_INSUFFICIENT_INVENTORY, 400, "not_allowed", "insufficient_inventory", "Insufficient inventory", 0) \
 	X(E_UNAUTHORIZED,    401, "unauthorized",  NULL, "Unauthorized", 0) \
 	X(E_AUTH_REQUIRED,   401, NULL,            NULL, "Unauthorized", 1) \
 	X(E_LOGIN_FAILED,    401, NULL,            NULL, "Unauthorized", 1) \

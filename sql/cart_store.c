@@ -30,6 +30,36 @@ const struct rowj_col tax_rate_cols[TAX_RATE_NCOLS] = {
 	{ "code", RJ_STR }, { "name", RJ_STR }, { "region_id", RJ_STR }, { "metadata", RJ_JSONB },
 };
 
+const struct rowj_col line_item_cols[LINE_ITEM_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "cart_id", RJ_STR },
+	{ "order_id", RJ_STR }, { "swap_id", RJ_STR }, { "claim_order_id", RJ_STR }, { "original_item_id", RJ_STR },
+	{ "order_edit_id", RJ_STR }, { "title", RJ_STR }, { "description", RJ_STR }, { "thumbnail", RJ_STR },
+	{ "is_return", RJ_BOOL }, { "is_giftcard", RJ_BOOL }, { "should_merge", RJ_BOOL },
+	{ "allow_discounts", RJ_BOOL }, { "has_shipping", RJ_BOOL }, { "unit_price", RJ_INT }, { "variant_id", RJ_STR },
+	{ "quantity", RJ_INT }, { "fulfilled_quantity", RJ_INT }, { "returned_quantity", RJ_INT },
+	{ "shipped_quantity", RJ_INT }, { "metadata", RJ_JSONB },
+};
+const struct rowj_col shipping_method_cols[SHIPPING_METHOD_NCOLS] = {
+	{ "id", RJ_STR }, { "shipping_option_id", RJ_STR }, { "order_id", RJ_STR }, { "claim_order_id", RJ_STR },
+	{ "cart_id", RJ_STR }, { "swap_id", RJ_STR }, { "return_id", RJ_STR }, { "price", RJ_INT }, { "data", RJ_JSONB },
+};
+const struct rowj_col payment_session_cols[PAYMENT_SESSION_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "cart_id", RJ_STR },
+	{ "provider_id", RJ_STR }, { "is_selected", RJ_BOOL }, { "is_initiated", RJ_BOOL }, { "status", RJ_STR },
+	{ "data", RJ_JSONB }, { "idempotency_key", RJ_STR }, { "amount", RJ_INT }, { "payment_authorized_at", RJ_TIME },
+};
+const struct rowj_col payment_cols[PAYMENT_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "swap_id", RJ_STR },
+	{ "cart_id", RJ_STR }, { "order_id", RJ_STR }, { "amount", RJ_INT }, { "currency_code", RJ_STR },
+	{ "amount_refunded", RJ_INT }, { "provider_id", RJ_STR }, { "data", RJ_JSONB }, { "captured_at", RJ_TIME },
+	{ "canceled_at", RJ_TIME }, { "metadata", RJ_JSONB }, { "idempotency_key", RJ_STR },
+};
+const struct rowj_col cart_customer_cols[CART_CUSTOMER_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "deleted_at", RJ_TIME },
+	{ "email", RJ_STR }, { "first_name", RJ_STR }, { "last_name", RJ_STR }, { "billing_address_id", RJ_STR },
+	{ "phone", RJ_STR }, { "has_account", RJ_BOOL }, { "metadata", RJ_JSONB },
+};
+
 static const char SQL_CART[] =
 	"SELECT c.id, c.created_at, c.updated_at, c.deleted_at, c.email, c.billing_address_id, "
 	"c.shipping_address_id, c.region_id, c.customer_id, c.payment_id, c.type, c.completed_at, "
@@ -59,6 +89,43 @@ static const char SQL_KEY_CHANNELS[] =
 	"WHERE k.id = ? AND k.revoked_at IS NULL ORDER BY s.sales_channel_id";
 static const char SQL_DEFAULT_CHANNEL[] =
 	"SELECT default_sales_channel_id FROM store ORDER BY created_at LIMIT 1";
+
+static const char SQL_LOCK[] = "SELECT id FROM cart WHERE id = ? AND deleted_at IS NULL FOR UPDATE";
+static const char SQL_ITEMS[] =
+	"SELECT id, created_at, updated_at, cart_id, order_id, swap_id, claim_order_id, original_item_id, "
+	"order_edit_id, title, description, thumbnail, is_return, is_giftcard, should_merge, allow_discounts, "
+	"has_shipping, unit_price, variant_id, quantity, fulfilled_quantity, returned_quantity, shipped_quantity, "
+	"metadata FROM line_item WHERE cart_id = ? ORDER BY created_at, id";
+static const char SQL_METHODS[] =
+	"SELECT m.id, m.shipping_option_id, m.order_id, m.claim_order_id, m.cart_id, m.swap_id, m.return_id, "
+	"m.price, m.data, o.id, o.created_at, o.updated_at, o.deleted_at, o.name, o.region_id, o.profile_id, "
+	"o.provider_id, o.price_type, o.amount, o.is_return, o.admin_only, o.data, o.metadata "
+	"FROM shipping_method m LEFT JOIN shipping_option o ON o.id = m.shipping_option_id "
+	"WHERE m.cart_id = ? ORDER BY m.id";
+static const char SQL_METHOD_RATES[] =
+	"SELECT m.id, t.rate, t.name, t.code FROM shipping_method m "
+	"JOIN shipping_tax_rate s ON s.shipping_option_id = m.shipping_option_id "
+	"JOIN tax_rate t ON t.id = s.rate_id WHERE m.cart_id = ? ORDER BY m.id, s.created_at, t.id";
+static const char SQL_ITEM_LINES[] =
+	"SELECT l.item_id, l.rate, l.name, l.code FROM line_item_tax_line l JOIN line_item i ON i.id = l.item_id "
+	"WHERE i.cart_id = ? ORDER BY l.item_id, l.created_at, l.id";
+static const char SQL_METHOD_LINES[] =
+	"SELECT l.shipping_method_id, l.rate, l.name, l.code FROM shipping_method_tax_line l "
+	"JOIN shipping_method m ON m.id = l.shipping_method_id WHERE m.cart_id = ? "
+	"ORDER BY l.shipping_method_id, l.created_at, l.id";
+static const char SQL_SESSIONS[] =
+	"SELECT id, created_at, updated_at, cart_id, provider_id, is_selected, is_initiated, status, data, "
+	"idempotency_key, amount, payment_authorized_at FROM payment_session WHERE cart_id = ? ORDER BY created_at, id";
+static const char SQL_PAYMENT[] =
+	"SELECT id, created_at, updated_at, swap_id, cart_id, order_id, amount, currency_code, amount_refunded, "
+	"provider_id, data, captured_at, canceled_at, metadata, idempotency_key FROM payment WHERE id = ?";
+static const char SQL_CUSTOMER[] =
+	"SELECT id, created_at, updated_at, deleted_at, email, first_name, last_name, billing_address_id, phone, "
+	"has_account, metadata FROM customer WHERE id = ?";
+
+static const char SQL_SET_CUSTOMER[] =
+	"UPDATE cart c JOIN customer u ON u.id = ? SET c.customer_id = u.id, c.email = u.email, "
+	"c.updated_at = CURRENT_TIMESTAMP(3) WHERE c.id = ?";
 
 /* One read statement with one or two string parameters. */
 static enum store_rc read1(struct db *db, struct arena *a, const char *sql, const char *p0, const char *p1,
@@ -152,4 +219,72 @@ enum store_rc cart_store_default_channel(struct db *db, struct arena *a, const c
 	enum store_rc rc = store_rc_of(db_exec(db, a, SQL_DEFAULT_CHANNEL, NULL, 0, &rows, NULL));
 	*id = rc == STORE_OK && rows.nrows ? db_cell(&rows, 0, 0) : NULL;
 	return rc;
+}
+
+struct lock_ctx {
+	struct arena *a;
+	const char *id;
+	struct db_rows rows;
+};
+
+static enum db_rc lock_work(struct db *db, void *vctx)
+{
+	struct lock_ctx *x = vctx;
+	struct db_param p = db_str(x->id);
+	return db_exec(db, x->a, SQL_LOCK, &p, 1, &x->rows, NULL);
+}
+
+enum store_rc cart_store_lock(struct db *db, struct arena *a, const char *id, int *found)
+{
+	/* a work function: inside the request transaction it opens the transaction, so the lock holds to COMMIT */
+	struct lock_ctx x = { a, id, { 0, 0, NULL } };
+	enum store_rc rc = store_rc_of(db_transaction(db, lock_work, &x));
+	*found = rc == STORE_OK && x.rows.nrows > 0;
+	return rc;
+}
+
+enum store_rc cart_store_items(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows)
+{
+	return read1(db, a, SQL_ITEMS, cart_id, NULL, rows);
+}
+
+enum store_rc cart_store_methods(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows)
+{
+	return read1(db, a, SQL_METHODS, cart_id, NULL, rows);
+}
+
+enum store_rc cart_store_method_rates(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows)
+{
+	return read1(db, a, SQL_METHOD_RATES, cart_id, NULL, rows);
+}
+
+enum store_rc cart_store_item_lines(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows)
+{
+	return read1(db, a, SQL_ITEM_LINES, cart_id, NULL, rows);
+}
+
+enum store_rc cart_store_method_lines(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows)
+{
+	return read1(db, a, SQL_METHOD_LINES, cart_id, NULL, rows);
+}
+
+enum store_rc cart_store_sessions(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows)
+{
+	return read1(db, a, SQL_SESSIONS, cart_id, NULL, rows);
+}
+
+enum store_rc cart_store_payment(struct db *db, struct arena *a, const char *id, struct db_rows *rows)
+{
+	return read1(db, a, SQL_PAYMENT, id, NULL, rows);
+}
+
+enum store_rc cart_store_customer(struct db *db, struct arena *a, const char *id, struct db_rows *rows)
+{
+	return read1(db, a, SQL_CUSTOMER, id, NULL, rows);
+}
+
+enum store_rc cart_store_set_customer(struct db *db, struct arena *a, const char *cart_id, const char *customer_id)
+{
+	struct db_param p[2] = { db_str(customer_id), db_str(cart_id) };
+	return store_rc_of(db_exec(db, a, SQL_SET_CUSTOMER, p, 2, NULL, NULL));
 }

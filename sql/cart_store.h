@@ -26,6 +26,26 @@ extern const struct rowj_col sales_channel_cols[SALES_CHANNEL_NCOLS];
 #define TAX_RATE_NCOLS 8
 extern const struct rowj_col tax_rate_cols[TAX_RATE_NCOLS];
 
+/* LineItem columns, in Medusa's key order (adjustments, tax_lines, variant and totals follow). */
+#define LINE_ITEM_NCOLS 24
+extern const struct rowj_col line_item_cols[LINE_ITEM_NCOLS];
+enum line_item_col {
+	LI_ID = 0, LI_CART_ID = 3, LI_TITLE = 9, LI_SHOULD_MERGE = 14, LI_UNIT_PRICE = 17, LI_VARIANT_ID = 18,
+	LI_QUANTITY = 19, LI_METADATA = 23,
+};
+/* ShippingMethod: id, shipping_option_id, order_id, claim_order_id, cart_id, swap_id, return_id, price, data. */
+#define SHIPPING_METHOD_NCOLS 9
+extern const struct rowj_col shipping_method_cols[SHIPPING_METHOD_NCOLS];
+/* PaymentSession columns in Medusa's key order. */
+#define PAYMENT_SESSION_NCOLS 12
+extern const struct rowj_col payment_session_cols[PAYMENT_SESSION_NCOLS];
+/* Payment columns in Medusa's key order. */
+#define PAYMENT_NCOLS 15
+extern const struct rowj_col payment_cols[PAYMENT_NCOLS];
+/* Customer as a cart shows it: id .. metadata, never password_hash. */
+#define CART_CUSTOMER_NCOLS 11
+extern const struct rowj_col cart_customer_cols[CART_CUSTOMER_NCOLS];
+
 /* A cart to insert; NULL members are SQL NULL. */
 struct cart_new {
 	const char *id, *region_id, *customer_id, *email, *sales_channel_id;
@@ -57,4 +77,25 @@ enum store_rc cart_store_channel(struct db *db, struct arena *a, const char *id,
 enum store_rc cart_store_key_channels(struct db *db, struct arena *a, const char *key, struct db_rows *rows);
 /* The store's default sales channel (*id NULL when the store has none). */
 enum store_rc cart_store_default_channel(struct db *db, struct arena *a, const char **id);
+
+/* Locks the live cart row (SELECT ... FOR UPDATE) in the current transaction; *found 0 when none. */
+enum store_rc cart_store_lock(struct db *db, struct arena *a, const char *id, int *found);
+/* The cart's line items (LINE_ITEM_NCOLS), by created_at, id. */
+enum store_rc cart_store_items(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
+/* The cart's shipping methods (SHIPPING_METHOD_NCOLS then SHIPPING_OPTION_NCOLS cells of the option), by id. */
+enum store_rc cart_store_methods(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
+/* The tax rates of the options of the cart's methods: method id, rate, name, code; by method, rate creation. */
+enum store_rc cart_store_method_rates(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
+/* Persisted tax lines of the cart's items: item id, rate, name, code (by item, creation). */
+enum store_rc cart_store_item_lines(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
+/* Persisted tax lines of the cart's methods: method id, rate, name, code. */
+enum store_rc cart_store_method_lines(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
+/* The cart's payment sessions (PAYMENT_SESSION_NCOLS), by created_at, id. */
+enum store_rc cart_store_sessions(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
+/* A payment by id (PAYMENT_NCOLS). */
+enum store_rc cart_store_payment(struct db *db, struct arena *a, const char *id, struct db_rows *rows);
+/* A customer by id (CART_CUSTOMER_NCOLS), deleted ones too (the cart still names it). */
+enum store_rc cart_store_customer(struct db *db, struct arena *a, const char *id, struct db_rows *rows);
+/* Attaches customer_id (and its email) to the cart. */
+enum store_rc cart_store_set_customer(struct db *db, struct arena *a, const char *cart_id, const char *customer_id);
 #endif

@@ -491,6 +491,8 @@ static enum store_rc load_taxes(struct loader *l, struct pc_snapshot *s, const s
 		struct pc_taxrate *t = arena_alloc(l->a, sizeof(*t));
 		t->region_id = arena_strdup(l->a, db_cell(&r, i, 6));
 		t->rate = arena_strdup(l->a, db_cell(&r, i, 3));
+		t->code = arena_strdup(l->a, db_cell(&r, i, 4));
+		t->name = arena_strdup(l->a, db_cell(&r, i, 5));
 		t->json = object(l, &r, i, 0, rate_keys, "STTNSSSJ", 0);
 		rix[i].id = db_cell(&r, i, 0);
 		rix[i].p = t;

@@ -55,6 +55,7 @@ struct pc_ma {                   /* money_amount */
 
 struct pc_taxrate {
 	const char *region_id, *rate, *json;
+	const char *name, *code;    /* for a cart's tax lines (cgi/cart_view.c) */
 };
 
 struct pc_product;

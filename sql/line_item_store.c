@@ -1,0 +1,74 @@
+/*
+ * line_item_store: see line_item_store.h. Every statement is a string literal here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sql/line_item_store.h"
+#include "sql/region_store.h"
+
+static const char SQL_INSERT[] =
+	"INSERT INTO line_item (id, cart_id, title, description, thumbnail, is_giftcard, should_merge, "
+	"allow_discounts, has_shipping, unit_price, variant_id, quantity, metadata) "
+	"VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?, ?)";
+static const char SQL_UPDATE[] =
+	"UPDATE line_item SET quantity = ?, unit_price = ?, metadata = COALESCE(?, metadata), "
+	"updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND cart_id = ?";
+static const char SQL_DELETE[] = "DELETE FROM line_item WHERE id = ? AND cart_id = ?";
+static const char SQL_DROP_METHODS[] = "DELETE FROM shipping_method WHERE cart_id = ?";
+static const char SQL_SESSION_AMOUNTS[] =
+	"UPDATE payment_session SET amount = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE cart_id = ? AND amount <> ?";
+static const char SQL_STOCK[] =
+	"SELECT inventory_quantity, allow_backorder, manage_inventory FROM product_variant "
+	"WHERE id = ? AND deleted_at IS NULL";
+
+enum store_rc line_item_store_insert(struct db *db, struct arena *a, const struct line_item_new *li)
+{
+	struct db_param p[11] = {
+		db_str(li->id), db_str(li->cart_id), db_str(li->title), db_str(li->description),
+		db_str(li->thumbnail), db_int(li->is_giftcard), db_int(li->allow_discounts), db_int(li->unit_price),
+		db_str(li->variant_id), db_int(li->quantity), db_str(li->metadata_json),
+	};
+	return store_rc_of(db_exec(db, a, SQL_INSERT, p, 11, NULL, NULL));
+}
+
+enum store_rc line_item_store_update(struct db *db, struct arena *a, const char *cart_id, const char *id,
+				     long long quantity, long long unit_price, const char *metadata_json)
+{
+	struct db_param p[5] = { db_int(quantity), db_int(unit_price), db_str(metadata_json), db_str(id),
+				 db_str(cart_id) };
+	return store_rc_of(db_exec(db, a, SQL_UPDATE, p, 5, NULL, NULL));
+}
+
+enum store_rc line_item_store_delete(struct db *db, struct arena *a, const char *cart_id, const char *id)
+{
+	struct db_param p[2] = { db_str(id), db_str(cart_id) };
+	return store_rc_of(db_exec(db, a, SQL_DELETE, p, 2, NULL, NULL));
+}
+
+enum store_rc line_item_store_drop_methods(struct db *db, struct arena *a, const char *cart_id)
+{
+	struct db_param p = db_str(cart_id);
+	return store_rc_of(db_exec(db, a, SQL_DROP_METHODS, &p, 1, NULL, NULL));
+}
+
+enum store_rc line_item_store_session_amounts(struct db *db, struct arena *a, const char *cart_id, long long amount)
+{
+	struct db_param p[3] = { db_int(amount), db_str(cart_id), db_int(amount) };
+	return store_rc_of(db_exec(db, a, SQL_SESSION_AMOUNTS, p, 3, NULL, NULL));
+}
+
+enum store_rc line_item_store_stock(struct db *db, struct arena *a, const char *variant_id, struct line_item_stock *s)
+{
+	struct db_rows rows;
+	struct db_param p = db_str(variant_id);
+	memset(s, 0, sizeof(*s));
+	enum store_rc rc = store_rc_of(db_exec(db, a, SQL_STOCK, &p, 1, &rows, NULL));
+	if (rc != STORE_OK || !rows.nrows)
+		return rc;
+	s->found = 1;
+	s->inventory_quantity = db_cell(&rows, 0, 0) ? strtoll(db_cell(&rows, 0, 0), NULL, 10) : 0;
+	s->allow_backorder = db_cell(&rows, 0, 1) && strcmp(db_cell(&rows, 0, 1), "0") != 0;
+	s->manage_inventory = db_cell(&rows, 0, 2) && strcmp(db_cell(&rows, 0, 2), "0") != 0;
+	return STORE_OK;
+}
