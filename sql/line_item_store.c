@@ -7,10 +7,17 @@
 #include "sql/line_item_store.h"
 #include "sql/region_store.h"
 
+/*
+ * Lines are listed by created_at: a line made in the same millisecond as the cart's last one
+ * (items of one POST /store/carts) gets the next millisecond, so the list keeps the order they
+ * were added in (the id, a ULID, is random within a millisecond). The cart row is locked.
+ */
 static const char SQL_INSERT[] =
-	"INSERT INTO line_item (id, cart_id, title, description, thumbnail, is_giftcard, should_merge, "
-	"allow_discounts, has_shipping, unit_price, variant_id, quantity, metadata) "
-	"VALUES (?, ?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?, ?)";
+	"INSERT INTO line_item (id, created_at, updated_at, cart_id, title, description, thumbnail, is_giftcard, "
+	"should_merge, allow_discounts, has_shipping, unit_price, variant_id, quantity, metadata) "
+	"SELECT ?, x.t, x.t, ?, ?, ?, ?, ?, 1, ?, 0, ?, ?, ?, ? FROM (SELECT GREATEST(CURRENT_TIMESTAMP(3), "
+	"COALESCE(MAX(created_at) + INTERVAL 1000 MICROSECOND, CURRENT_TIMESTAMP(3))) AS t "
+	"FROM line_item WHERE cart_id = ?) x";
 static const char SQL_UPDATE[] =
 	"UPDATE line_item SET quantity = ?, unit_price = ?, metadata = COALESCE(?, metadata), "
 	"updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND cart_id = ?";
@@ -24,12 +31,12 @@ static const char SQL_STOCK[] =
 
 enum store_rc line_item_store_insert(struct db *db, struct arena *a, const struct line_item_new *li)
 {
-	struct db_param p[11] = {
+	struct db_param p[12] = {
 		db_str(li->id), db_str(li->cart_id), db_str(li->title), db_str(li->description),
 		db_str(li->thumbnail), db_int(li->is_giftcard), db_int(li->allow_discounts), db_int(li->unit_price),
-		db_str(li->variant_id), db_int(li->quantity), db_str(li->metadata_json),
+		db_str(li->variant_id), db_int(li->quantity), db_str(li->metadata_json), db_str(li->cart_id),
 	};
-	return store_rc_of(db_exec(db, a, SQL_INSERT, p, 11, NULL, NULL));
+	return store_rc_of(db_exec(db, a, SQL_INSERT, p, 12, NULL, NULL));
 }
 
 enum store_rc line_item_store_update(struct db *db, struct arena *a, const char *cart_id, const char *id,

@@ -87,10 +87,43 @@ static const struct field_spec login_fields[] = {
 };
 static const struct field_set login_set = FIELD_SET(login_fields);
 
+/* StorePostCartsCartLineItemsReq: IsString, IsInt, IsOptional IsObject (transcripts-store 091, 092) */
+static const struct field_spec line_fields[] = {
+	{ "variant_id", FK_STRING, 1, 0, NULL },
+	{ "quantity", FK_INT, 1, 0, NULL },
+	{ "metadata", FK_OBJECT, 0, 0, NULL },
+};
+static const struct field_set line_set = FIELD_SET(line_fields);
+
+static void check_int_messages(void)
+{
+	char *m;
+	CHECK_STR(m = messages("{\"variant_id\":\"v\",\"quantity\":2}", &line_set), "");
+	free(m);
+	CHECK_STR(m = messages("{\"variant_id\":\"v\",\"quantity\":2.0}", &line_set), "");
+	free(m);
+	CHECK_STR(m = messages("{\"variant_id\":\"v\",\"quantity\":-3}", &line_set), "");
+	free(m);
+	CHECK_STR(m = messages("{\"variant_id\":\"v\"}", &line_set), "quantity must be an integer number");
+	free(m);
+	CHECK_STR(m = messages("{\"variant_id\":\"v\",\"quantity\":\"2\"}", &line_set), "quantity must be an integer number");
+	free(m);
+	CHECK_STR(m = messages("{\"variant_id\":\"v\",\"quantity\":1.5}", &line_set), "quantity must be an integer number");
+	free(m);
+	CHECK_STR(m = messages("{\"variant_id\":\"v\",\"quantity\":null}", &line_set), "quantity must be an integer number");
+	free(m);
+	CHECK_STR(m = messages("{\"variant_id\":\"v\",\"quantity\":true}", &line_set), "quantity must be an integer number");
+	free(m);
+	CHECK_STR(m = messages("{\"quantity\":\"x\",\"metadata\":[]}", &line_set),
+		  "variant_id must be a string, quantity must be an integer number, metadata must be an object");
+	free(m);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	struct json_object *o = NULL;
+	check_int_messages();
 
 	/* strict parsing */
 	CHECK(parse("{\"a\":1}", &o) == JSON_PARSE_OK);
