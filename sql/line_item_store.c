@@ -22,6 +22,9 @@ static const char SQL_UPDATE[] =
 	"UPDATE line_item SET quantity = ?, unit_price = ?, metadata = COALESCE(?, metadata), "
 	"updated_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND cart_id = ?";
 static const char SQL_DELETE[] = "DELETE FROM line_item WHERE id = ? AND cart_id = ?";
+/* Medusa's removeLineItem then sets has_shipping false on every line left: their updated_at moves (098, 102) */
+static const char SQL_TOUCH[] =
+	"UPDATE line_item SET has_shipping = 0, updated_at = CURRENT_TIMESTAMP(3) WHERE cart_id = ?";
 static const char SQL_DROP_METHODS[] = "DELETE FROM shipping_method WHERE cart_id = ?";
 static const char SQL_SESSION_AMOUNTS[] =
 	"UPDATE payment_session SET amount = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE cart_id = ? AND amount <> ?";
@@ -50,7 +53,8 @@ enum store_rc line_item_store_update(struct db *db, struct arena *a, const char 
 enum store_rc line_item_store_delete(struct db *db, struct arena *a, const char *cart_id, const char *id)
 {
 	struct db_param p[2] = { db_str(id), db_str(cart_id) };
-	return store_rc_of(db_exec(db, a, SQL_DELETE, p, 2, NULL, NULL));
+	enum store_rc rc = store_rc_of(db_exec(db, a, SQL_DELETE, p, 2, NULL, NULL));
+	return rc == STORE_OK ? store_rc_of(db_exec(db, a, SQL_TOUCH, &p[1], 1, NULL, NULL)) : rc;
 }
 
 enum store_rc line_item_store_drop_methods(struct db *db, struct arena *a, const char *cart_id)

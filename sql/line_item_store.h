@@ -23,7 +23,7 @@ enum store_rc line_item_store_insert(struct db *db, struct arena *a, const struc
 enum store_rc line_item_store_update(struct db *db, struct arena *a, const char *cart_id, const char *id,
 				     long long quantity, long long unit_price, const char *metadata_json);
 
-/* Deletes line id of cart_id (nothing when it is not the cart's). */
+/* Deletes line id of cart_id (nothing when it is not the cart's); the lines left get updated_at now. */
 enum store_rc line_item_store_delete(struct db *db, struct arena *a, const char *cart_id, const char *id);
 
 /* Deletes the cart's shipping methods (a line change drops them, transcripts-store-extras 074). */
