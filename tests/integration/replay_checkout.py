@@ -257,7 +257,6 @@ NOT_BUILT = re.compile(rb"not (?:supported|implemented) yet")
 # Transcripts on a routed path whose part is still being built by its owner (CHECKOUT-PLAN),
 # pending until it lands. Printed in the pending table; must be empty at the end of issue 12.
 IN_PROGRESS = {
-    "store/170": "cartcore: GET /store/carts/:id attaches a logged-in customer (CHECKOUT-PLAN 1, 170), not on main",
 }
 
 # State a transcript needs that no id in its request names.
