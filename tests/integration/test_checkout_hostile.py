@@ -226,6 +226,22 @@ def main():
     cs.error(r, "unknown cart", "POST", "/store/carts/%s/line-items" % JUNK_CART, {"variant_id": tshirt, "quantity": 1},
              404, "not_found", "Cart with %s was not found" % JUNK_CART)
 
+    # the Idempotency-Key of an add to cart A sent again on cart B's path: never cart A's answer
+    if cs.have(r):
+        key = "hostile-" + common.RUN
+        body = {"variant_id": tshirt, "quantity": 1}
+        first = send("POST", la, body, headers=[("Idempotency-Key", key)])
+        before_b = snapshot(b)
+        other = send("POST", "/store/carts/%s/line-items" % b, body, headers=[("Idempotency-Key", key)])
+        leak = not isinstance(other, common.TransportError) and a.encode() in other.body
+        tap.check(first.status == 200 and not leak and (other.status == 409 or other.status == 200) and
+                  (other.status == 200 or snapshot(b) == before_b),
+                  "%s: cart A's Idempotency-Key on cart B's path: 409 or B's own answer, never cart A's" % r,
+                  "%s / %s" % (first.brief(120), other.brief(200) if not isinstance(other, common.TransportError) else other))
+        # both lines back to 1 (each add merged into the cart's t-shirt line)
+        send("POST", "/store/carts/%s/line-items/%s" % (b, item_b), {"quantity": 1})
+        send("POST", "%s/%s" % (la, item_a), {"quantity": 1})
+
     # --- POST /store/carts/:id/line-items/:line_id
     r = "POST line-items/:line_id"
     if item_b:
