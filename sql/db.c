@@ -319,6 +319,11 @@ enum db_rc db_exec(struct db *db, struct arena *a, const char *sql, const struct
 	if (db->req_tx) {
 		if (db->req_tx_lost)
 			return DB_GONE;
+		/* after a deadlock or a Galera abort the server rolled the transaction back: a further
+		 * statement would run on its own, autocommitted, with values read before the abort (a
+		 * lost update); the caller runs the whole request again instead */
+		if (db->req_tx_conflict)
+			return DB_RETRY;
 		if (!db->in_tx && is_write(sql)) {
 			enum db_rc brc = db_begin(db);
 			if (brc != DB_OK)
@@ -409,6 +414,8 @@ static enum db_rc joined(struct db *db, db_work_fn work, void *ctx)
 {
 	if (db->req_tx_lost)
 		return DB_GONE;
+	if (db->req_tx_conflict)
+		return DB_RETRY; /* as in db_exec: nothing more after an abort */
 	int fresh = !db->in_tx;
 	enum db_rc rc = fresh ? db_begin(db) : simple(db, "SAVEPOINT w");
 	if (rc == DB_OK)

@@ -272,10 +272,12 @@ def _line(cart_json, variant):
     return [i for i in (cart_json or {}).get("items") or [] if i.get("variant_id") == variant]
 
 
-def adds_one_cart(check, note, ports, region_id, variant, seconds=4.0, conns=16, label=""):
+def adds_one_cart(check, note, ports, region_id, variant, seconds=4.0, conns=16, label="", known=None):
     """conns kept connections add 1 x variant to ONE cart for `seconds`: the line's final quantity is
     the number of 200 answers, each 200 answer shows a distinct quantity (1..n: the adds were
-    serialised), no 5xx other than 503 (nothing applied)."""
+    serialised), no 5xx other than 503 (nothing applied).
+    known: (pending, reason) for a loss already reported and being fixed elsewhere: the two loss
+    checks then call pending(name, reason + what was measured) when they fail (never pass)."""
     cart = new_cart(ports[0], region_id)
     add_line(ports[0], cart, variant, 1)  # the line exists: every add below is a merge
     stop = time.time() + seconds
@@ -317,11 +319,16 @@ def adds_one_cart(check, note, ports, region_id, variant, seconds=4.0, conns=16,
     bad = [k for k in counts if k != 200 and k != 503]
     check(oks > 0 and not bad, "%s%d connections adding one variant to one cart: every answer 200 (or 503, nothing "
           "applied), %d of 200" % (label, conns, oks), "answers %s; %s" % (counts, [s for s in seen if isinstance(s, tuple)][:3]))
-    check(len(lines) == 1 and qty == 1 + oks, "%sone line whose quantity (%s) is 1 + the number of 200 answers (%d): "
-          "nothing lost" % (label, qty, oks), final.brief(400) if len(lines) != 1 else "quantity %s" % qty)
     shown = sorted(s for s in seen if isinstance(s, int))
-    check(shown == list(range(2, oks + 2)), "%seach 200 answer shows its own quantity, 2..%d, none twice: the adds "
-          "were serialised" % (label, oks + 1), "seen %s" % _gaps(shown, oks + 2))
+    for cond, name, why in (
+            (len(lines) == 1 and qty == 1 + oks, "%sone line whose quantity (%s) is 1 + the number of 200 answers "
+             "(%d): nothing lost" % (label, qty, oks), final.brief(400) if len(lines) != 1 else "quantity %s" % qty),
+            (shown == list(range(2, oks + 2)), "%seach 200 answer shows its own quantity, 2..%d, none twice: the "
+             "adds were serialised" % (label, oks + 1), "seen %s" % _gaps(shown, oks + 2))):
+        if not cond and known:
+            known[0](name, "%s; measured: %s" % (known[1], why))
+        else:
+            check(cond, name, why)
     return cart
 
 
