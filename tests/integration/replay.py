@@ -110,8 +110,9 @@ def load_specs(tap, path=None):
             s.revokes = True
             body = body[: -len(" !revokes-credentials")]
         s.body = body.strip()
-        # "same-as:<file>" (replay_checkout.py): the bytes we answered to that transcript
-        if s.body not in ("=", "empty") and not s.body.startswith(("text:", "same-as:")):
+        # JSON bodies start with { or [; the other forms ("=", "empty", "text:...", and
+        # replay_checkout.py's "same-as:<file>", "subset:<json>") are read where they are used
+        if s.body.startswith(("{", "[")):
             s.json = common.parse_json(s.body.encode())
         specs[s.file] = s
         if api_norm is None:
