@@ -297,6 +297,7 @@ class Checkout(rs.Replayer):
         self.pending_keys = {}     # transcript key -> reason
         self.results = {"green": [], "differ": [], "pending": [], "skipped": []}
         self.sym_cache = {}
+        self.step_carts = set()    # recorded carts the running setup steps touch
 
     # -- routes
 
@@ -339,16 +340,21 @@ class Checkout(rs.Replayer):
         return [(k, self.m.subst(v)) for k, v in t.req_headers if k.lower() == "authorization"]
 
     def steps_requests(self, key, steps):
-        """Yield (method, path, body bytes, headers, binds) per step; binds = recorded cart id the
-        answer's cart stands for."""
+        """Yield (method, path, body bytes, headers, binds, recorded) per step; binds = recorded
+        cart id the answer's cart stands for, recorded = the step's request before substitution
+        (what it needs)."""
         for st in steps:
             if st[0] == "new":
-                yield "POST", "/store/carts", json.dumps(self.sym(st[1])).encode(), [], self.recorded_cart(key)
+                rec = self.recorded_cart(key)
+                self.step_carts.add(rec)
+                yield "POST", "/store/carts", json.dumps(self.sym(st[1])).encode(), [], rec, ""
             elif st[0] == "cart":
                 of = st[4] if len(st) > 4 else key
                 rec = self.recorded_cart(of)
+                self.step_carts.add(rec)
                 body = json.dumps(self.sym(st[3])).encode() if st[3] is not None else None
-                yield st[1], "/store/carts/%s%s" % (self.m.subst(rec), st[2]), body, self.auth_headers(key), None
+                yield (st[1], "/store/carts/%s%s" % (self.m.subst(rec), st[2]), body, self.auth_headers(key), None,
+                       rec + " " + " ".join(v for k, v in self.by_key[key].req_headers if k.lower() == "authorization"))
             elif st[0] == "as":
                 t = self.by_key[st[1]]
                 body = t.req_body
@@ -359,17 +365,28 @@ class Checkout(rs.Replayer):
                     body = json.dumps(j, ensure_ascii=False).encode()
                 headers = [(k, self.m.subst(v)) for k, v in t.req_headers
                            if k.lower() not in replay.DROP_REQ_HEADERS and k.lower() != "idempotency-key"]
-                yield t.method, self.m.subst(t.path), self.m.subst(body) if body else None, headers, None
+                self.step_carts.update(CART_ID.findall(t.path))
+                yield (t.method, self.m.subst(t.path), self.m.subst(body) if body else None, headers, None,
+                       t.path + " " + " ".join(v for _, v in t.req_headers) + " " + (body or b"").decode("utf-8"))
             elif st[0] == "register":
-                yield "register", st, None, None, None
+                yield "register", st, None, None, None, ""
 
     def run_steps(self, key, steps, what):
         """Runs the unrecorded steps before transcript key. Returns None, or why they could not
-        run (a route not on main, a step that failed: then key and its cart are tainted)."""
+        run (a route not on main, state it needs that is missing, a step that failed): then the
+        carts the steps touch are tainted."""
+        self.step_carts = set()
+        why = self._run_steps(key, steps, what)
+        if why:
+            for c in self.step_carts:
+                self.taint.setdefault(c, "%s: %s" % (key, why))
+        return why
+
+    def _run_steps(self, key, steps, what):
         reqs = self.steps_requests(key, steps)
         while True:
             try:
-                method, path, body, headers, binds = next(reqs)
+                method, path, body, headers, binds, recorded = next(reqs)
             except StopIteration:
                 return None
             except (RuntimeError, KeyError, ValueError) as e:
@@ -377,7 +394,7 @@ class Checkout(rs.Replayer):
                 return "%s failed" % what
             if method == "register":
                 return self.register(key, *path[1:])
-            why = self.missing_route(method, path)
+            why = self.missing_route(method, path) or self.tainted_in(recorded)
             if why:
                 return "%s needs %s" % (what, why)
             hdrs = [("User-Agent", "curl/7.88.1"), ("Accept", "*/*")] + list(headers)
@@ -470,12 +487,19 @@ class Checkout(rs.Replayer):
                 for v in self.cart_variants.get(c, ()):
                     self.stock_taint.setdefault(v, why)
 
-    def depends(self, t):
-        """Why t cannot be replayed yet (state it needs is missing), or None."""
-        text = t.path + " " + " ".join(v for _, v in t.req_headers) + " " + t.req_body.decode("utf-8", "replace")
+    def tainted_in(self, text):
+        """Why a request (recorded form) cannot be sent: it names something missing here."""
         for v, why in self.taint.items():
             if v in text:
-                return "needs %s (%s)" % (v[:14] + "...", why)
+                return "%s (%s)" % (v[:14] + "...", why)
+        return None
+
+    def depends(self, t):
+        """Why t cannot be replayed yet (state it needs is missing), or None."""
+        why = self.tainted_in(t.path + " " + " ".join(v for _, v in t.req_headers) + " " +
+                              t.req_body.decode("utf-8", "replace"))
+        if why:
+            return "needs " + why
         dep = DEPENDS.get(t.key)
         if dep and dep[0] in self.pending_keys:
             return "%s: %s, pending (%s)" % (dep[1], dep[0], self.pending_keys[dep[0]])
