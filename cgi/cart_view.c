@@ -313,22 +313,28 @@ static void w_methods(struct buf *b, const struct cart_model *m, int with_option
 	buf_addc(b, ']');
 }
 
-/* The cart's region: its columns, countries, payment_providers and tax_rates (Medusa's set). */
-static enum api_err w_region(struct req *r, struct buf *b, const struct cart_model *m)
+/* The cart's region: its columns, [countries], [payment_providers], tax_rates. */
+static enum api_err w_region(struct req *r, struct buf *b, const struct cart_model *m, int countries, int providers)
 {
 	if (!m->region.nrows) {
 		buf_adds(b, "null");
 		return API_OK;
 	}
-	struct region_links l = { 0 };
-	enum store_rc rc = region_store_links(&r->w->db, &r->arena, &l);
-	if (rc != STORE_OK)
-		return respond_fail(r, store_fail(rc), NULL);
 	size_t n = rowj_open(b, region_cols, REGION_NCOLS, m->region.cells, NULL);
-	rowj_key(b, &n, "countries");
-	catq_linked(b, &l.countries, COUNTRY_NCOLS - 1, m->region_id, country_cols, COUNTRY_NCOLS, 0);
-	rowj_key(b, &n, "payment_providers");
-	catq_linked(b, &l.payment, 0, m->region_id, provider_cols, PROVIDER_NCOLS, 1);
+	if (countries || providers) {
+		struct region_links l = { 0 };
+		enum store_rc rc = region_store_links(&r->w->db, &r->arena, &l);
+		if (rc != STORE_OK)
+			return respond_fail(r, store_fail(rc), NULL);
+		if (countries) {
+			rowj_key(b, &n, "countries");
+			catq_linked(b, &l.countries, COUNTRY_NCOLS - 1, m->region_id, country_cols, COUNTRY_NCOLS, 0);
+		}
+		if (providers) {
+			rowj_key(b, &n, "payment_providers");
+			catq_linked(b, &l.payment, 0, m->region_id, provider_cols, PROVIDER_NCOLS, 1);
+		}
+	}
 	rowj_key(b, &n, "tax_rates");
 	buf_addc(b, '[');
 	for (size_t i = 0; i < m->v.tax_rates.nrows; i++) {
@@ -340,14 +346,20 @@ static enum api_err w_region(struct req *r, struct buf *b, const struct cart_mod
 	return API_OK;
 }
 
-/* Which relations a shape shows. */
-struct shape_keys {
-	int billing, customer, payment, sessions, channel, option, raw;
+/*
+ * What a cart answer shows. The totals relations (discounts, gift_cards, items, region with its
+ * tax_rates, shipping_address, shipping_methods) are always there (retrieveWithTotals adds them).
+ */
+struct cart_sel {
+	int billing, customer, payment, sessions, channel, option, raw, countries, providers;
+	const unsigned char *cols;      /* cart columns shown; NULL: all */
+	const char **totals_first;      /* total keys a fields list named, in its order (113) */
+	size_t ntotals_first;
 };
 
-static struct shape_keys keys_of(enum cart_shape shape)
+static struct cart_sel sel_of(enum cart_shape shape)
 {
-	struct shape_keys k = { 1, 0, 1, 1, 1, 1, 0 };
+	struct cart_sel k = { 1, 0, 1, 1, 1, 1, 0, 1, 1, NULL, NULL, 0 };
 	switch (shape) {
 	case CART_LINE_ITEMS:
 		k.customer = 1;
@@ -360,7 +372,8 @@ static struct shape_keys keys_of(enum cart_shape shape)
 		k.billing = k.payment = k.channel = 0;
 		break;
 	case CART_TAXES:
-		k.billing = k.payment = k.sessions = k.channel = k.option = 0;
+		/* POST .../taxes loads only the totals relations: region without countries, providers (122) */
+		k.billing = k.payment = k.sessions = k.channel = k.option = k.countries = k.providers = 0;
 		break;
 	default:
 		break;
@@ -368,12 +381,47 @@ static struct shape_keys keys_of(enum cart_shape shape)
 	return k;
 }
 
-/* The cart object of m in shape k (raw: with the cart-level raw_discount_total). */
-static enum api_err w_cart(struct req *r, struct buf *b, const struct cart_model *m, const struct shape_keys *k, int raw)
+static const char *const total_names[] = {
+	"subtotal", "discount_total", "item_tax_total", "shipping_total", "shipping_tax_total", "tax_total",
+	"gift_card_total", "gift_card_tax_total", "total",
+};
+#define N_TOTALS (sizeof(total_names) / sizeof(total_names[0]))
+
+static long long total_value(const struct totals_cart_out *t, size_t i)
+{
+	const long long v[N_TOTALS] = { t->subtotal, t->discount_total, t->item_tax_total, t->shipping_total,
+					 t->shipping_tax_total, t->tax_total, t->gift_card_total,
+					 t->gift_card_tax_total, t->total };
+	return v[i];
+}
+
+/* The totals; a fields list naming totals puts those first (the legacy totals path, 113). */
+static void w_totals(struct buf *b, const struct cart_model *m, const struct cart_sel *k, int raw)
+{
+	if (!k->ntotals_first) {
+		totals_w_cart(b, &m->totals, raw);
+		return;
+	}
+	unsigned char done[N_TOTALS] = { 0 };
+	for (size_t j = 0; j < k->ntotals_first; j++)
+		for (size_t i = 0; i < N_TOTALS; i++)
+			if (!done[i] && strcmp(k->totals_first[j], total_names[i]) == 0) {
+				done[i] = 1;
+				buf_addf(b, ",\"%s\":%lld", total_names[i], total_value(&m->totals, i));
+			}
+	for (size_t i = 0; i < N_TOTALS; i++)
+		if (!done[i])
+			buf_addf(b, ",\"%s\":%lld", total_names[i], total_value(&m->totals, i));
+}
+
+/* The cart object of m as k selects (raw: with the cart-level raw_discount_total). */
+static enum api_err w_cart(struct req *r, struct buf *b, const struct cart_model *m, const struct cart_sel *k, int raw)
 {
 	/* Cart's class-initialised `object` comes before the columns (reference 3.4) */
 	buf_adds(b, "{\"object\":\"cart\"");
 	for (size_t i = 0; i < CART_NCOLS; i++) {
+		if (k->cols && !k->cols[i])
+			continue;
 		buf_addc(b, ',');
 		json_w_strz(b, cart_cols[i].name);
 		buf_addc(b, ':');
@@ -409,7 +457,7 @@ static enum api_err w_cart(struct req *r, struct buf *b, const struct cart_model
 		}
 	}
 	buf_adds(b, ",\"region\":");
-	enum api_err e = w_region(r, b, m);
+	enum api_err e = w_region(r, b, m, k->countries, k->providers);
 	if (e != API_OK)
 		return e;
 	if (k->channel) {
@@ -419,31 +467,96 @@ static enum api_err w_cart(struct req *r, struct buf *b, const struct cart_model
 	buf_adds(b, ",\"shipping_address\":");
 	row_or_null(b, &m->v.shipping, cart_address_cols, CART_ADDRESS_NCOLS);
 	w_methods(b, m, k->option);
-	totals_w_cart(b, &m->totals, raw);
+	w_totals(b, m, k, raw);
+	buf_addc(b, '}');
+	return API_OK;
+}
+
+static enum api_err answer(struct req *r, const char *id, const struct cart_sel *k, int force, int with_data)
+{
+	struct cart_model m;
+	enum api_err e = cart_model_load(r, id, 0, force, &m);
+	if (e != API_OK)
+		return e;
+	struct buf *b = r->out;
+	buf_adds(b, "{\"cart\":");
+	if ((e = w_cart(r, b, &m, k, k->raw)) != API_OK)
+		return e;
+	if (with_data) {
+		/* "data" is the same cart cleaned of the cart-level raw_discount_total (123) */
+		buf_adds(b, ",\"data\":");
+		if ((e = w_cart(r, b, &m, k, 0)) != API_OK)
+			return e;
+	}
 	buf_addc(b, '}');
 	return API_OK;
 }
 
 enum api_err cart_answer(struct req *r, const char *id, enum cart_shape shape)
 {
-	struct cart_model m;
+	struct cart_sel k = sel_of(shape);
 	int force = shape == CART_TAXES || shape == CART_PAYMENT_SESSIONS;
-	enum api_err e = cart_model_load(r, id, 0, force, &m);
-	if (e != API_OK)
-		return e;
-	struct shape_keys k = keys_of(shape);
-	struct buf *b = r->out;
-	buf_adds(b, "{\"cart\":");
-	if ((e = w_cart(r, b, &m, &k, k.raw)) != API_OK)
-		return e;
-	if (shape == CART_PAYMENT_SESSIONS) {
-		/* "data" is the same cart cleaned of the cart-level raw_discount_total (123) */
-		buf_adds(b, ",\"data\":");
-		if ((e = w_cart(r, b, &m, &k, 0)) != API_OK)
-			return e;
+	return answer(r, id, &k, force, shape == CART_PAYMENT_SESSIONS);
+}
+
+/* ---- GET /store/carts/:id?fields=&expand= ---- */
+
+static const char *const cart_fields[] = {
+	"id", "created_at", "updated_at", "deleted_at", "email", "billing_address_id", "shipping_address_id",
+	"region_id", "customer_id", "payment_id", "type", "completed_at", "payment_authorized_at",
+	"idempotency_key", "context", "metadata", "sales_channel_id", NULL,
+};
+/* the columns, and the totals a fields list may name (the legacy totals path) */
+static const char *const cart_known_fields[] = {
+	"id", "created_at", "updated_at", "deleted_at", "email", "billing_address_id", "shipping_address_id",
+	"region_id", "customer_id", "payment_id", "type", "completed_at", "payment_authorized_at",
+	"idempotency_key", "context", "metadata", "sales_channel_id", "subtotal", "discount_total",
+	"item_tax_total", "shipping_total", "shipping_tax_total", "tax_total", "gift_card_total",
+	"gift_card_tax_total", "total", NULL,
+};
+/* defaultStoreCartRelations of Medusa 1.20 */
+static const char *const cart_relations[] = {
+	"gift_cards", "region", "items", "items.variant", "items.adjustments", "payment", "shipping_address",
+	"billing_address", "region.countries", "region.payment_providers", "shipping_methods", "payment_sessions",
+	"shipping_methods.shipping_option", "discounts", "discounts.rule", "sales_channel", NULL,
+};
+static const char *const cart_known_relations[] = {
+	"gift_cards", "region", "items", "items.variant", "items.variant.product", "items.adjustments",
+	"items.tax_lines", "payment", "shipping_address", "billing_address", "region.countries",
+	"region.payment_providers", "region.tax_rates", "shipping_methods", "shipping_methods.shipping_option",
+	"shipping_methods.tax_lines", "payment_sessions", "payment_session", "discounts", "discounts.rule",
+	"sales_channel", "customer", NULL,
+};
+static const struct qe_param cart_get_params[] = { { "fields", QE_STRING, NULL }, { "expand", QE_STRING, NULL } };
+const struct qe_route cart_get_route = {
+	.params = cart_get_params, .nparams = 2,
+	.default_fields = cart_fields, .default_relations = cart_relations,
+	.known_fields = cart_known_fields, .known_relations = cart_known_relations,
+};
+
+enum api_err cart_answer_query(struct req *r, const char *id, const struct qe_query *q)
+{
+	struct cart_sel k = { 0 };
+	k.billing = qe_relation(q, "billing_address");
+	k.customer = qe_relation(q, "customer");
+	k.payment = qe_relation(q, "payment");
+	k.sessions = qe_relation(q, "payment_sessions") || qe_relation(q, "payment_session");
+	k.channel = qe_relation(q, "sales_channel");
+	k.option = qe_relation(q, "shipping_methods.shipping_option");
+	k.countries = qe_relation(q, "region.countries");
+	k.providers = qe_relation(q, "region.payment_providers");
+	unsigned char *cols = arena_alloc(&r->arena, CART_NCOLS);
+	for (size_t i = 0; i < CART_NCOLS; i++)
+		cols[i] = (unsigned char)qe_field(q, cart_cols[i].name);
+	k.cols = cols;
+	if (q->fields_replaced) {
+		k.totals_first = arena_alloc(&r->arena, sizeof(*k.totals_first) * (q->nfields ? q->nfields : 1));
+		for (size_t i = 0; i < q->nfields; i++)
+			for (size_t t = 0; t < N_TOTALS; t++)
+				if (strcmp(q->fields[i], total_names[t]) == 0)
+					k.totals_first[k.ntotals_first++] = q->fields[i];
 	}
-	buf_addc(b, '}');
-	return API_OK;
+	return answer(r, id, &k, 0, 0);
 }
 
 /* ---- prices ---- */

@@ -13,6 +13,7 @@
 #ifndef CART_VIEW_H
 #define CART_VIEW_H
 #include "common/errors.h"
+#include "common/qengine.h"
 #include "common/req.h"
 #include "common/totals.h"
 #include "sql/cart_store.h"
@@ -86,6 +87,15 @@ enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_
 
 /* Re-reads cart id (after the request's writes, same transaction) and writes the answer of shape into r->out. */
 enum api_err cart_answer(struct req *r, const char *id, enum cart_shape shape);
+
+/* GET /store/carts/:id's query (FindParams: fields, expand; Medusa's default relations). */
+extern const struct qe_route cart_get_route;
+/*
+ * The GET answer as a parsed fields / expand query selects (113): the columns named (id
+ * always), the relations of expand plus those the totals need (discounts, gift_cards, items,
+ * region with tax_rates, shipping_address, shipping_methods); totals named in fields first.
+ */
+enum api_err cart_answer_query(struct req *r, const char *id, const struct qe_query *q);
 
 /*
  * The unit price of variant_id for quantity in m's cart: the catalogue's price selection

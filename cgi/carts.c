@@ -8,9 +8,8 @@
  * logged-in customer is attached with its email; context is {ip, user_agent} overlaid with the
  * body's. The answer is the cart as GET shows it, re-read inside the request transaction.
  *
- * Not yet here (said in the README): line items (so `items` in the body is refused unless
- * empty), the cart's totals other than those of a cart without items or shipping methods, and
- * GET attaching a logged-in customer; `fields` / `expand` are not read.
+ * GET attaches a logged-in customer (and re-prices the lines for it) and reads fields / expand
+ * (cgi/cart_view.c). Items on create are checked before anything is written (cgi/line_items.c).
  */
 #include <string.h>
 
@@ -229,10 +228,13 @@ enum api_err carts_get(struct req *r)
 	const char *id = catq_param(r, 0);
 	if (!id)
 		return r->err;
-	if (r->customer_id[0]) {
-		enum api_err e = attach_customer(r, id);
-		if (e != API_OK)
-			return e;
-	}
+	struct qe_query q;
+	enum api_err e = qe_parse_req(r, &cart_get_route, &q);
+	if (e != API_OK)
+		return e;
+	if (r->customer_id[0] && (e = attach_customer(r, id)) != API_OK)
+		return e;
+	if (qe_string(&q, "fields") || qe_string(&q, "expand"))
+		return cart_answer_query(r, id, &q);
 	return cart_answer(r, id, CART_GET);
 }

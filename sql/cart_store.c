@@ -91,6 +91,9 @@ static const char SQL_DEFAULT_CHANNEL[] =
 	"SELECT default_sales_channel_id FROM store ORDER BY created_at LIMIT 1";
 
 static const char SQL_LOCK[] = "SELECT id FROM cart WHERE id = ? AND deleted_at IS NULL FOR UPDATE";
+/* a write every writer of the cart makes: the lock for Galera (migration 023 says why) */
+static const char SQL_LOCK_WRITE[] =
+	"INSERT INTO cart_lock (cart_id, n) VALUES (?, 1) ON DUPLICATE KEY UPDATE n = n + 1";
 static const char SQL_ITEMS[] =
 	"SELECT id, created_at, updated_at, cart_id, order_id, swap_id, claim_order_id, original_item_id, "
 	"order_edit_id, title, description, thumbnail, is_return, is_giftcard, should_merge, allow_discounts, "
@@ -231,7 +234,10 @@ static enum db_rc lock_work(struct db *db, void *vctx)
 {
 	struct lock_ctx *x = vctx;
 	struct db_param p = db_str(x->id);
-	return db_exec(db, x->a, SQL_LOCK, &p, 1, &x->rows, NULL);
+	enum db_rc rc = db_exec(db, x->a, SQL_LOCK, &p, 1, &x->rows, NULL);
+	if (rc == DB_OK && x->rows.nrows)
+		rc = db_exec(db, x->a, SQL_LOCK_WRITE, &p, 1, NULL, NULL);
+	return rc;
 }
 
 enum store_rc cart_store_lock(struct db *db, struct arena *a, const char *id, int *found)

@@ -78,7 +78,10 @@ enum store_rc cart_store_key_channels(struct db *db, struct arena *a, const char
 /* The store's default sales channel (*id NULL when the store has none). */
 enum store_rc cart_store_default_channel(struct db *db, struct arena *a, const char **id);
 
-/* Locks the live cart row (SELECT ... FOR UPDATE) in the current transaction; *found 0 when none. */
+/*
+ * Locks the live cart row (SELECT ... FOR UPDATE) in the current transaction and writes its
+ * cart_lock row (so writers of one cart conflict on every Galera node too); *found 0 when none.
+ */
 enum store_rc cart_store_lock(struct db *db, struct arena *a, const char *id, int *found);
 /* The cart's line items (LINE_ITEM_NCOLS), by created_at, id. */
 enum store_rc cart_store_items(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);

@@ -399,6 +399,30 @@ g = common.request("GET", "/store/carts/%s" % gcart, token=token)
 tap.check(g.status == 200 and g.json()["cart"]["email"] == "vip@example.com",
           "another account's token does not take the VIP's cart (API.md section 9)", g.brief())
 
+# GET fields / expand (113): the columns named, the expanded and the totals relations, named totals first
+cid = new_cart(items=[{"variant_id": TEE, "quantity": 2}, {"variant_id": SWEAT_L, "quantity": 1}])
+g = common.request("GET", "/store/carts/%s?expand=items,region&fields=id,email,total" % cid)
+want113 = recorded("113-cart-get-expand.txt")["cart"]
+want113.update(email=None, shipping_address=None)  # 113's cart had an email and an address by then
+tap.eq(item_shape(g.json()["cart"]) if g.status == 200 else g.brief(), item_shape(want113),
+       "fields=id,email,total&expand=items,region: 113's keys")
+tap.eq([g.json()["cart"].get(k) for k in ("total", "subtotal", "tax_total")] if g.status == 200 else None,
+       [8220, 6850, 1370], "... and 113's totals (2 x 1950 + 2950, 20%)")
+g = common.request("GET", "/store/carts/%s?expand=" % cid)
+keys = list(g.json()["cart"]) if g.status == 200 else []
+tap.check(g.status == 200 and "billing_address" not in keys and "payment_sessions" not in keys and "items" in keys
+          and "region" in keys, "expand= (empty): only the relations the totals need", common.short(keys))
+g = common.request("GET", "/store/carts/%s?expand=customer,payment_sessions&fields=%%2Bemail" % cid)
+keys = list(g.json()["cart"]) if g.status == 200 else []
+tap.check(g.status == 200 and "customer" in keys and "payment_sessions" in keys and "context" in keys,
+          "expand=customer,payment_sessions with fields=+email: the default columns and those relations",
+          common.short(keys))
+for q, msg in (("expand=nope", "Requested fields [nope] are not valid"),
+               ("fields=nope", "Requested fields [nope] are not valid"),
+               ("foo=1", "property foo should not exist")):
+    tap.errors(common.error_problems(common.request("GET", "/store/carts/%s?%s" % (cid, q)), 400, "invalid_data", msg),
+               "GET ?%s: 400, not Medusa's 500 (API.md section 9)" % q)
+
 # a completed cart (136): its lines belong to the order
 sql("UPDATE cart SET completed_at = CURRENT_TIMESTAMP(3) WHERE id = '%s'" % gcart)
 tap.errors(common.error_problems(add(gcart, TEE, 1), 404, "not_found", "null"), "add to a completed cart: 404 (136)")
