@@ -10,6 +10,7 @@ applied). Checked here:
   - concurrent updates of one line: each answer its own quantity, the line ends at one of them;
   - 16 concurrent completes of one cart: every answer the same order; one order row, the same on
     all three nodes; the stock down once;
+  - adds racing 4 completes of one cart: the order holds what the cart shows, paid in full;
   - two carts racing for the last unit: one order, one 409, stock 0 on every node.
 Setup: the seed catalogue and two products of the test's own are imported through node1.
 Run by tests/cluster/run.sh after test_cluster.py (VAR: the cluster's state directory).
@@ -109,6 +110,8 @@ def main():
                                                      label=label)),
         ("completes", lambda: cu.completes_one_cart(tap.check, tap.note, ports, eu, variants[bulk], orders_of_cart,
                                                     stock_of, label=label)),
+        ("adds racing a complete", lambda: cu.adds_racing_complete(tap.check, tap.note, ports, eu, variants[bulk],
+                                                                   stock_of, label=label)),
         ("last unit", lambda: cu.last_unit_race(tap.check, tap.note, ports, eu, variants[last], reset_stock, stock_of,
                                                 rounds=2, label=label)),
     ]

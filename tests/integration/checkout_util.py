@@ -445,3 +445,57 @@ def last_unit_race(check, note, ports, region_id, variant, reset_stock, stock_of
     note("%slast unit: %d rounds of two carts racing over %d pool(s): outcomes %s" % (label, rounds, len(ports), outcomes))
     check(not bad, "%stwo carts racing for the last unit, %d times: one order, one 409 insufficient_inventory, stock "
           "0, the losing cart still open" % (label, rounds), "; ".join(bad[:3]))
+
+
+def adds_racing_complete(check, note, ports, region_id, variant, stock_of, conns=8, seconds=2.0, label=""):
+    """A ready cart of 1 x variant gets adds from `conns` connections while 4 more complete it: the
+    order holds exactly the quantity the cart shows afterwards (1 + the adds answered 200, none
+    after the completion), its payment is its total, the stock went down by that quantity, and
+    every answer is a 200 or a 4xx (adds after the completion)."""
+    before = stock_of(variant)
+    cart = ready_cart(ports, region_id, variant, 1, email="racing@example.com")
+    stop = time.time() + seconds
+    counts, lock = {}, threading.Lock()
+
+    def worker(i):
+        if i >= conns:  # the completers start once the adds are under way
+            time.sleep(seconds / 4)
+            return request(ports[i % len(ports)], "POST", "/store/carts/%s/complete" % cart)
+        c = Conn(ports[i % len(ports)])
+        try:
+            while time.time() < stop:
+                r = c.request("POST", "/store/carts/%s/line-items" % cart, {"variant_id": variant, "quantity": 1})
+                with lock:
+                    counts[r.status] = counts.get(r.status, 0) + 1
+        finally:
+            c.close()
+
+    res = _together(conns + 4, worker)
+    completes = [r for r in res[conns:]]
+    ids = {(r.try_json() or {}).get("data", {}).get("id") for r in completes if isinstance(r, Resp) and r.status == 200}
+    if isinstance(completes[0], Resp) and route_missing(completes[0]):
+        raise RouteMissing("POST /store/carts/:id/complete: not on the server yet")
+    g = request(ports[0], "GET", "/store/carts/%s" % cart)
+    c = g.try_json().get("cart") if g.status == 200 else {}
+    lines = _line(c, variant)
+    order = None
+    if len(ids) == 1:
+        o = request(ports[-1], "GET", "/store/orders/%s" % next(iter(ids)))
+        order = (o.try_json() or {}).get("order")
+    olines = _line(order, variant)
+    oq = olines[0]["quantity"] if len(olines) == 1 else None
+    after = stock_of(variant)
+    note("%sadds racing a complete: adds %s, completes %s, cart line %s, order line %s, stock %s -> %s"
+         % (label, counts, _statuses(completes), [x["quantity"] for x in lines], oq, before, after))
+    bad = [k for k in counts if not (k == 200 or k == 503 or 400 <= k < 500)]
+    check(len(ids) == 1 and all(isinstance(r, Resp) and r.status == 200 for r in completes) and not bad,
+          "%sadds racing 4 completes of one cart: one order, every complete 200, every add 200 or 4xx (after the "
+          "completion)" % label, "adds %s completes %s" % (counts, [r.brief(150) if isinstance(r, Resp) else r
+                                                              for r in completes]))
+    check(order is not None and c.get("completed_at") and len(lines) == 1 and oq == lines[0]["quantity"] ==
+          1 + counts.get(200, 0) and order.get("paid_total") == order.get("total") and after == before - oq,
+          "%sthe order holds what the cart shows (1 + the adds answered 200), its payment is its total, the stock "
+          "went down by it" % label, "cart %s order %s paid %s total %s stock %s -> %s" % (
+              [x["quantity"] for x in lines], oq, (order or {}).get("paid_total"), (order or {}).get("total"),
+              before, after))
+

@@ -7,6 +7,8 @@
     ends at one of the quantities answered 200, with that quantity's totals;
   - 16 concurrent completes of one cart: every answer is 200 {type: order} with the same order,
     one order row, the stock down once;
+  - adds racing 4 completes of one cart: the order holds what the cart shows (no add after the
+    completion), its payment is its total, the stock down by it;
   - two carts racing for the last unit (stock set to 1 by importing the test's own product
     again): one order, one 409 insufficient_inventory, stock 0, the loser cart still open.
 The products are the test's own (imported into the stack's database with `medusa-c import`,
@@ -58,6 +60,8 @@ def main():
          lambda: cu.updates_one_line(tap.check, tap.note, PORTS, eu, variants[bulk])),
         ("16 concurrent completes of one cart",
          lambda: cu.completes_one_cart(tap.check, tap.note, PORTS, eu, variants[bulk], orders_of_cart, stock_of)),
+        ("adds racing a complete of one cart",
+         lambda: cu.adds_racing_complete(tap.check, tap.note, PORTS, eu, variants[bulk], stock_of)),
         ("two carts racing for the last unit",
          lambda: cu.last_unit_race(tap.check, tap.note, PORTS, eu, variants[last], reset_stock, stock_of)),
     ]
