@@ -146,7 +146,11 @@ def test_recycle():
         tap.check(not bad, "MAX_REQUESTS=25: %d requests over kept connections, none failed" % sent, bad[:5])
         # a worker past MAX_REQUESTS stops accepting and drains: it still answers on the
         # connections nginx keeps open to it until nginx closes them (keepalive_requests 100 /
-        # keepalive_timeout 5s)
+        # keepalive_timeout 5s); it counts as recycled when it has exited
+        deadline = time.time() + 15
+        while time.time() < deadline and st["recycled"] < 2:
+            time.sleep(0.2)
+            st = p.status()
         tap.check(st["recycled"] >= 2, "MAX_REQUESTS=25: workers recycled", st)
         tap.check(pids1 and not (pids1 & pids0), "MAX_REQUESTS: the serving workers are new processes",
                   "%s -> %s after %d requests" % (sorted(pids0), sorted(pids1), sent))
