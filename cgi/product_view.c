@@ -118,7 +118,18 @@ enum api_err pv_begin(struct req *r, struct pv_ctx *c)
 enum api_err pv_price_context(struct req *r, struct pv_ctx *c, const struct qe_query *q)
 {
 	const char *region_id = qe_string(q, "region_id"), *cur = qe_string(q, "currency_code");
+	const char *cart_id = qe_string(q, "cart_id");
 	c->priced = qe_relation(q, "variants") && qe_relation(q, "variants.prices");
+	if (cart_id) {
+		/* Medusa 1.20 (store products and variants routes): the cart's region and its
+		 * currency replace region_id and currency_code; the customer groups stay those of
+		 * the logged-in customer (req.user), not the cart's customer (transcript 143) */
+		enum store_rc rc = product_store_cart_region(&r->w->db, &r->arena, cart_id, &region_id);
+		if (rc != STORE_OK)
+			return respond_fail(r, store_fail(rc), NULL);
+		if (!region_id)
+			return respond_fail(r, E_NOT_FOUND, "Cart with %s was not found", cart_id);
+	}
 	if (region_id) {
 		for (size_t i = 0; i < c->s->nregions && !c->region; i++)
 			if (strcmp(c->s->regions[i].id, region_id) == 0)
@@ -153,10 +164,37 @@ int pv_in_scope(const struct pv_ctx *c, const struct pc_product *p)
 
 /* ---- the answer cache ---- */
 
+/*
+ * The raw query without its cart_id=... members: an answer depends on the cart only through
+ * its region, which the key names (resolved by pv_price_context), so every cart of a region
+ * shares one entry, and a cart that changes region finds another.
+ */
+static const char *query_without_cart(struct req *r)
+{
+	const char *q = r->query ? r->query : "";
+	if (!strstr(q, "cart_id="))
+		return q;
+	struct buf b = BUF_INIT;
+	for (const char *p = q; *p;) {
+		size_t len = strcspn(p, "&");
+		if (strncmp(p, "cart_id=", 8) != 0 || len < 8) {
+			if (b.len)
+				buf_addc(&b, '&');
+			buf_add(&b, p, len);
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	const char *out = arena_strndup(&r->arena, b.data ? b.data : "", b.len);
+	buf_release(&b);
+	return out;
+}
+
 static char *cache_key(struct req *r, const struct pv_ctx *c, char tag)
 {
-	return arena_printf(&r->arena, "%c%s?%s|%s|%s", tag, r->nparams ? r->params[0] : "", r->query ? r->query : "",
-			    c->groups, c->key ? c->key : "");
+	return arena_printf(&r->arena, "%c%s?%s|%s|%s|%s|%s", tag, r->nparams ? r->params[0] : "", query_without_cart(r),
+			    c->groups, c->key ? c->key : "", c->region ? c->region->id : "", c->currency ? c->currency : "");
 }
 
 int pv_cache_get(struct req *r, const struct pv_ctx *c, char tag)

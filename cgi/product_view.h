@@ -5,9 +5,10 @@
  * groups), the price context, the answer cache, and the writers of product
  * and variant JSON in Medusa's key order.
  *
- * The answer cache: a rendered body is kept per (route, raw query, customer
- * groups, key) until the snapshot changes or the next start or end of a
- * price list, within PV_CACHE_BYTES per worker (least recently used out).
+ * The answer cache: a rendered body is kept per (route, raw query without
+ * cart_id, customer groups, key, resolved region and currency) until the
+ * snapshot changes or the next start or end of a price list, within
+ * PV_CACHE_BYTES per worker (least recently used out).
  */
 #ifndef PRODUCT_VIEW_H
 #define PRODUCT_VIEW_H
@@ -36,7 +37,11 @@ struct pv_ctx {
  */
 enum api_err pv_begin(struct req *r, struct pv_ctx *c);
 
-/* Sets region / currency from region_id and currency_code (404 for an unknown region). */
+/*
+ * Sets region / currency from cart_id (the cart's region; 404 for an unknown cart), else
+ * region_id (404 for an unknown region) and currency_code. Call it before pv_cache_get: the
+ * cache key names the region.
+ */
 enum api_err pv_price_context(struct req *r, struct pv_ctx *c, const struct qe_query *q);
 
 /* 1 and the body into r->out when the cache holds the answer for (tag, query, scope). */

@@ -285,10 +285,11 @@ enum api_err products_list(struct req *r)
 	enum api_err e;
 	if ((e = qe_parse_req(r, &list_route, &q)) || (e = pv_begin(r, &c)))
 		return e;
-	if (pv_cache_get(r, &c, 'L'))
-		return API_OK;
+	/* the price context first: the cache key names the region it resolves (cart_id) */
 	if ((e = pv_price_context(r, &c, &q)))
 		return e;
+	if (pv_cache_get(r, &c, 'L'))
+		return API_OK;
 	/* a key's scope shows: Medusa loads each product's sales channels then (reference 4.3) */
 	if (c.key)
 		qe_add_relation(&r->arena, &q, "sales_channels");
@@ -337,10 +338,11 @@ enum api_err products_get(struct req *r)
 	enum api_err e;
 	if ((e = qe_parse_req(r, &get_route, &q)) || (e = pv_begin(r, &c)))
 		return e;
-	if (pv_cache_get(r, &c, 'P'))
-		return API_OK;
+	/* the price context first: the cache key names the region it resolves (cart_id) */
 	if ((e = pv_price_context(r, &c, &q)))
 		return e;
+	if (pv_cache_get(r, &c, 'P'))
+		return API_OK;
 	const char *id = pv_path_id(r);
 	if (!id)
 		return E_INVALID_DATA;

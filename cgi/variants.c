@@ -74,10 +74,11 @@ enum api_err variants_list(struct req *r)
 	enum api_err e;
 	if ((e = qe_parse_req(r, &list_route, &q)) || (e = pv_begin(r, &c)))
 		return e;
-	if (pv_cache_get(r, &c, 'V'))
-		return API_OK;
+	/* the price context first: the cache key names the region it resolves (cart_id) */
 	if ((e = pv_price_context(r, &c, &q)))
 		return e;
+	if (pv_cache_get(r, &c, 'V'))
+		return API_OK;
 	/* ids: comma-separated; id: a string or a list; both narrow the list */
 	const char *ids_text = qe_string(&q, "ids");
 	const char **ids = NULL, **idl = NULL, **titles = NULL;
@@ -133,10 +134,11 @@ enum api_err variants_get(struct req *r)
 	enum api_err e;
 	if ((e = qe_parse_req(r, &get_route, &q)) || (e = pv_begin(r, &c)))
 		return e;
-	if (pv_cache_get(r, &c, 'W'))
-		return API_OK;
+	/* the price context first: the cache key names the region it resolves (cart_id) */
 	if ((e = pv_price_context(r, &c, &q)))
 		return e;
+	if (pv_cache_get(r, &c, 'W'))
+		return API_OK;
 	const char *id = pv_path_id(r);
 	if (!id)
 		return E_INVALID_DATA;

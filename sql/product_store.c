@@ -133,6 +133,9 @@ static const char SQL_GROUPS[] =
 	"JOIN customer_group cg ON cg.id = g.customer_group_id AND cg.deleted_at IS NULL "
 	"WHERE g.customer_id = ? ORDER BY g.customer_group_id";
 
+/* cart_id on the catalogue routes: only the cart's region matters (Medusa selects id, region_id) */
+static const char SQL_CART_REGION[] = "SELECT region_id FROM cart WHERE id = ? AND deleted_at IS NULL";
+
 static enum store_rc map_rc(enum db_rc rc)
 {
 	return rc == DB_GONE || rc == DB_RETRY ? STORE_UNAVAILABLE : STORE_ERROR;
@@ -620,5 +623,18 @@ enum store_rc product_store_groups(struct db *db, struct arena *a, const char *c
 	if (b.len)
 		*out = arena_strndup(a, b.data, b.len);
 	buf_release(&b);
+	return STORE_OK;
+}
+
+enum store_rc product_store_cart_region(struct db *db, struct arena *a, const char *cart_id, const char **region_id)
+{
+	struct db_param p[1] = { db_str(cart_id) };
+	struct db_rows r;
+	enum db_rc rc = db_exec(db, a, SQL_CART_REGION, p, 1, &r, NULL);
+	*region_id = NULL;
+	if (rc != DB_OK)
+		return map_rc(rc);
+	if (r.nrows)
+		*region_id = arena_strdup(a, db_cell(&r, 0, 0));
 	return STORE_OK;
 }

@@ -145,4 +145,7 @@ enum store_rc product_store_load(struct db *db, struct pc_snapshot *s);
 
 /* The customer's group ids, sorted, comma-joined ("" for none), in arena a. */
 enum store_rc product_store_groups(struct db *db, struct arena *a, const char *customer_id, const char **out);
+
+/* The region of cart cart_id into *region_id (arena a), NULL when there is no such cart. */
+enum store_rc product_store_cart_region(struct db *db, struct arena *a, const char *cart_id, const char **region_id);
 #endif
