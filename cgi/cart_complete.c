@@ -271,7 +271,7 @@ enum api_err cart_complete(struct req *r)
 	if (!o) /* a cart completed without an order: only another program can leave one */
 		return respond_fail(r, E_NOT_FOUND, "Order with cart id %s was not found", id);
 	static const struct order_shape shape = {
-		1, ORDER_ALL_COLS, ORDER_TOTALS_RELS | ORDER_BIT(OR_SHIPPING_ADDRESS), 0, 0,
+		.object = 1, .cols = ORDER_ALL_COLS, .rels = ORDER_TOTALS_RELS | ORDER_BIT(OR_SHIPPING_ADDRESS),
 	};
 	buf_adds(r->out, "{\"data\":");
 	order_json(r->out, o, &rel, &shape);

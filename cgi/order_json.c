@@ -213,7 +213,41 @@ static void release(struct computed *c)
 	free(c->payments);
 }
 
-static void items_json(struct buf *b, const struct order_rel *rel, const struct computed *c)
+/* The variant's product as the legacy path loads it: columns, profiles, profile, profile_id. */
+static void product_json(struct buf *b, const struct order_rel *rel, const char *product_id)
+{
+	const struct db_rows *p = &rel->products, *f = &rel->profiles;
+	for (size_t i = 0; i < p->nrows; i++) {
+		if (strcmp(db_cell(p, i, 0), product_id) != 0)
+			continue;
+		rowj_open(b, order_product_cols, ORDER_PRODUCT_NCOLS, &p->cells[i * p->ncols], NULL);
+		buf_adds(b, ",\"profiles\":[");
+		size_t first = f->nrows, n = 0;
+		for (size_t k = 0; k < f->nrows; k++) {
+			if (strcmp(db_cell(f, k, 0), product_id) != 0)
+				continue;
+			if (n++)
+				buf_addc(b, ',');
+			else
+				first = k;
+			rowj_object(b, order_profile_cols, ORDER_PROFILE_NCOLS, &f->cells[k * f->ncols + 1], NULL);
+		}
+		/* Product.afterLoad: profile and profile_id are the first profile's */
+		buf_adds(b, "],\"profile\":");
+		if (n)
+			rowj_object(b, order_profile_cols, ORDER_PROFILE_NCOLS, &f->cells[first * f->ncols + 1], NULL);
+		else
+			buf_adds(b, "null");
+		buf_adds(b, ",\"profile_id\":");
+		json_w_strz(b, n ? db_cell(f, first, 1) : NULL);
+		buf_addc(b, '}');
+		return;
+	}
+	buf_adds(b, "null");
+}
+
+static void items_json(struct buf *b, const struct order_rel *rel, const struct computed *c,
+		       const struct order_shape *s)
 {
 	const struct db_rows *r = &rel->items;
 	buf_addc(b, '[');
@@ -225,17 +259,27 @@ static void items_json(struct buf *b, const struct order_rel *rel, const struct 
 		buf_adds(b, ",\"adjustments\":[],\"tax_lines\":");
 		tax_lines_json(b, &rel->item_tax, &c->item_lines[i], order_item_tax_cols);
 		buf_adds(b, ",\"variant\":");
-		if (row[ORDER_ITEM_NCOLS])
+		if (row[ORDER_ITEM_NCOLS] && s->legacy) {
+			rowj_open(b, order_variant_cols, ORDER_VARIANT_NCOLS, row + ORDER_ITEM_NCOLS, NULL);
+			buf_adds(b, ",\"product\":");
+			product_json(b, rel, row[ORDER_ITEM_NCOLS + 5]);
+			buf_addc(b, '}');
+		} else if (row[ORDER_ITEM_NCOLS]) {
 			rowj_object(b, order_variant_cols, ORDER_VARIANT_NCOLS, row + ORDER_ITEM_NCOLS, NULL);
-		else
+		} else {
 			buf_adds(b, "null");
-		totals_w_order_item(b, &c->items_out[i]);
+		}
+		if (s->legacy_only && !(s->legacy & order_json_total_bit("items.refundable")))
+			totals_w_item(b, &c->items_out[i]);
+		else
+			totals_w_order_item(b, &c->items_out[i]);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, ']');
 }
 
-static void methods_json(struct buf *b, const struct order_rel *rel, const struct computed *c, int option)
+static void methods_json(struct buf *b, const struct order_rel *rel, const struct computed *c, int option,
+			 int totals)
 {
 	const struct db_rows *r = &rel->methods;
 	buf_addc(b, '[');
@@ -253,7 +297,8 @@ static void methods_json(struct buf *b, const struct order_rel *rel, const struc
 		}
 		buf_adds(b, ",\"tax_lines\":");
 		tax_lines_json(b, &rel->method_tax, &c->method_lines[i], order_method_tax_cols);
-		totals_w_shipping(b, &c->methods_out[i]);
+		if (totals)
+			totals_w_shipping(b, &c->methods_out[i]);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, ']');
@@ -276,6 +321,68 @@ static void one_or_null(struct buf *b, const struct db_rows *r, const struct row
 		rowj_object(b, cols, n, r->cells, NULL);
 	else
 		buf_adds(b, "null");
+}
+
+/* The order totals, in the new path's key order (totals_w_order's), and "items.refundable". */
+enum { T_SUBTOTAL, T_DISCOUNT, T_SHIPPING, T_REFUNDED, T_PAID, T_REFUNDABLE, T_ITEM_TAX, T_SHIPPING_TAX, T_TAX,
+       T_GIFT_CARD, T_GIFT_CARD_TAX, T_TOTAL, T_ITEMS_REFUNDABLE, T_COUNT };
+static const char *const total_names[T_COUNT] = {
+	"subtotal", "discount_total", "shipping_total", "refunded_total", "paid_total", "refundable_amount",
+	"item_tax_total", "shipping_tax_total", "tax_total", "gift_card_total", "gift_card_tax_total", "total",
+	"items.refundable",
+};
+/* The order in which OrderService.decorateTotalsLegacy assigns what fields names. */
+static const int legacy_order[] = {
+	T_SHIPPING, T_GIFT_CARD, T_GIFT_CARD_TAX, T_DISCOUNT, T_TAX, T_ITEM_TAX, T_SHIPPING_TAX, T_SUBTOTAL, T_TOTAL,
+	T_REFUNDED, T_PAID, T_REFUNDABLE,
+};
+
+unsigned long order_json_total_bit(const char *field)
+{
+	for (int i = 0; i < T_COUNT; i++)
+		if (strcmp(total_names[i], field) == 0)
+			return ORDER_BIT(i);
+	return 0;
+}
+
+static long long total_value(const struct totals_order_out *o, int i)
+{
+	const struct totals_cart_out *c = &o->c;
+	switch (i) {
+	case T_SUBTOTAL: return c->subtotal;
+	case T_DISCOUNT: return c->discount_total;
+	case T_SHIPPING: return c->shipping_total;
+	case T_REFUNDED: return o->refunded_total;
+	case T_PAID: return o->paid_total;
+	case T_REFUNDABLE: return o->refundable_amount;
+	case T_ITEM_TAX: return c->item_tax_total;
+	case T_SHIPPING_TAX: return c->shipping_tax_total;
+	case T_TAX: return c->tax_total;
+	case T_GIFT_CARD: return c->gift_card_total;
+	case T_GIFT_CARD_TAX: return c->gift_card_tax_total;
+	default: return c->total;
+	}
+}
+
+static void total_kv(struct buf *b, const struct totals_order_out *o, int i)
+{
+	buf_add(b, ",\"", 2);
+	buf_adds(b, total_names[i]);
+	buf_add(b, "\":", 2);
+	buf_addll(b, total_value(o, i));
+}
+
+/* The named totals first (legacy order), then, unless legacy_only, the others in the new order. */
+static void legacy_totals_json(struct buf *b, const struct totals_order_out *o, const struct order_shape *s)
+{
+	for (size_t k = 0; k < sizeof(legacy_order) / sizeof(legacy_order[0]); k++)
+		if (s->legacy & ORDER_BIT(legacy_order[k]))
+			total_kv(b, o, legacy_order[k]);
+	if (s->legacy_only)
+		return;
+	for (int i = 0; i < T_ITEMS_REFUNDABLE; i++)
+		if (!(s->legacy & ORDER_BIT(i)))
+			total_kv(b, o, i);
 }
 
 void order_json(struct buf *b, const struct order *o, const struct order_rel *rel, const struct order_shape *s)
@@ -306,10 +413,10 @@ void order_json(struct buf *b, const struct order *o, const struct order_rel *re
 			one_or_null(b, &rel->region, region_cols, REGION_NCOLS);
 			break;
 		case OR_ITEMS:
-			items_json(b, rel, &c);
+			items_json(b, rel, &c, s);
 			break;
 		case OR_SHIPPING_METHODS:
-			methods_json(b, rel, &c, s->method_option);
+			methods_json(b, rel, &c, s->method_option, !s->legacy_only);
 			break;
 		case OR_PAYMENTS:
 			rows_json(b, &rel->payments, order_payment_cols, ORDER_PAYMENT_NCOLS);
@@ -324,7 +431,10 @@ void order_json(struct buf *b, const struct order *o, const struct order_rel *re
 			buf_adds(b, "[]"); /* claims, discounts, fulfillments, gift cards, refunds, returns, swaps: none yet */
 		}
 	}
-	totals_w_order(b, &c.out, s->raw_discount_total);
+	if (s->legacy)
+		legacy_totals_json(b, &c.out, s);
+	else
+		totals_w_order(b, &c.out, s->raw_discount_total);
 	buf_addc(b, '}');
 	release(&c);
 }

@@ -47,7 +47,19 @@ struct order_shape {
 	unsigned long rels;       /* bits of enum order_rel_id */
 	int method_option;        /* shipping methods carry "shipping_option" */
 	int raw_discount_total;   /* the order's raw_discount_total (customer's order list) */
+	/*
+	 * Medusa's legacy totals, taken when `fields` names a total (145, 164): the items' variant
+	 * carries its product (with profiles, profile, profile_id; rel->products loaded), and the
+	 * named totals (bits of order_json_total_bit) come first, in the legacy service's order;
+	 * legacy_only: no other order total, no shipping method totals and no items' refundable
+	 * unless named (the list route).
+	 */
+	unsigned long legacy;
+	int legacy_only;
 };
+
+/* The legacy-totals bit of a field name ("total", "items.refundable"...), 0 if it is no total. */
+unsigned long order_json_total_bit(const char *field);
 
 /* The relation's name ("billing_address"...); static storage. */
 const char *order_rel_name(enum order_rel_id r);

@@ -331,11 +331,22 @@ enum api_err orders_list(struct req *r)
 	}
 	unsigned long cols = select_cols(string_param(q, "fields"));
 	unsigned long rels = select_relations(string_param(q, "expand"));
-	struct order_shape shape = { 1, cols, rels, 1, 1 };
+	struct order_shape shape = { .object = 1, .cols = cols, .rels = rels, .method_option = 1,
+				     .raw_discount_total = 1 };
+	/* a total named in fields: Medusa's legacy totals, only those named (164) */
+	const char *fields = string_param(q, "fields");
+	for (const char *p = fields; p && *p;) {
+		size_t k = strcspn(p, ",");
+		char *name = arena_strndup(&r->arena, p, k);
+		shape.legacy |= order_json_total_bit(name);
+		p += k + (p[k] == ',');
+	}
+	shape.legacy_only = shape.legacy != 0;
 	buf_adds(r->out, "{\"orders\":[");
 	for (size_t i = 0; i < n; i++) {
 		struct order_rel rel;
-		if ((rc = order_store_relations(&r->w->db, &r->arena, &orders[i], &rel)) != STORE_OK)
+		if ((rc = order_store_relations(&r->w->db, &r->arena, &orders[i], &rel)) != STORE_OK ||
+		    (shape.legacy && (rc = order_store_products(&r->w->db, &r->arena, &orders[i], &rel)) != STORE_OK))
 			return store_fail(rc);
 		if (i)
 			buf_addc(r->out, ',');

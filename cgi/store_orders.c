@@ -74,10 +74,14 @@ static struct order_shape shape_of(const struct qe_query *q, int pick)
 {
 	struct order_shape s = { 0 };
 	s.object = !q->fields_replaced || qe_field(q, "object");
-	for (size_t i = 0; i < q->nfields; i++)
+	for (size_t i = 0; i < q->nfields; i++) {
 		for (int c = 0; c < OC_COUNT; c++)
 			if (strcmp(q->fields[i], order_col_name((enum order_col)c)) == 0)
 				s.cols |= ORDER_BIT(c);
+		/* a total named in fields: Medusa's legacy totals first, then the others (145) */
+		if (q->fields_replaced)
+			s.legacy |= order_json_total_bit(q->fields[i]);
+	}
 	s.cols |= ORDER_BIT(OC_ID);
 	for (size_t i = 0; i < q->nrelations; i++)
 		s.rels |= order_rel_bit(q->relations[i], strlen(q->relations[i]));
@@ -97,6 +101,8 @@ static enum api_err answer(struct req *r, struct order *o, const struct qe_query
 	if (rc != STORE_OK)
 		return store_fail(rc);
 	struct order_shape s = shape_of(q, pick);
+	if (s.legacy && (rc = order_store_products(&r->w->db, &r->arena, o, &rel)) != STORE_OK)
+		return store_fail(rc);
 	buf_adds(r->out, "{\"order\":");
 	order_json(r->out, o, &rel, &s);
 	buf_addc(r->out, '}');

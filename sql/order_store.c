@@ -325,6 +325,39 @@ enum store_rc order_store_relations(struct db *db, struct arena *a, const struct
 	return STORE_OK;
 }
 
+const struct rowj_col order_product_cols[ORDER_PRODUCT_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "deleted_at", RJ_TIME },
+	{ "title", RJ_STR }, { "subtitle", RJ_STR }, { "description", RJ_STR }, { "handle", RJ_STR },
+	{ "is_giftcard", RJ_BOOL }, { "status", RJ_STR }, { "thumbnail", RJ_STR }, { "weight", RJ_INT },
+	{ "length", RJ_INT }, { "height", RJ_INT }, { "width", RJ_INT }, { "hs_code", RJ_STR },
+	{ "origin_country", RJ_STR }, { "mid_code", RJ_STR }, { "material", RJ_STR }, { "collection_id", RJ_STR },
+	{ "type_id", RJ_STR }, { "discountable", RJ_BOOL }, { "external_id", RJ_STR }, { "metadata", RJ_JSONB },
+};
+const struct rowj_col order_profile_cols[ORDER_PROFILE_NCOLS] = {
+	{ "id", RJ_STR }, { "created_at", RJ_TIME }, { "updated_at", RJ_TIME }, { "deleted_at", RJ_TIME },
+	{ "name", RJ_STR }, { "type", RJ_STR }, { "metadata", RJ_JSONB },
+};
+static const char SQL_REL_PRODUCTS[] =
+	"SELECT DISTINCT p.id, p.created_at, p.updated_at, p.deleted_at, p.title, p.subtitle, p.description, p.handle, "
+	"p.is_giftcard, p.status, p.thumbnail, p.weight, p.length, p.height, p.width, p.hs_code, p.origin_country, "
+	"p.mid_code, p.material, p.collection_id, p.type_id, p.discountable, p.external_id, p.metadata "
+	"FROM line_item li JOIN product_variant v ON v.id = li.variant_id JOIN product p ON p.id = v.product_id "
+	"WHERE li.order_id = ?";
+static const char SQL_REL_PROFILES[] =
+	"SELECT DISTINCT pp.product_id, sp.id, sp.created_at, sp.updated_at, sp.deleted_at, sp.name, sp.type, "
+	"sp.metadata FROM line_item li JOIN product_variant v ON v.id = li.variant_id "
+	"JOIN product_shipping_profile pp ON pp.product_id = v.product_id "
+	"JOIN shipping_profile sp ON sp.id = pp.profile_id WHERE li.order_id = ? ORDER BY pp.product_id, sp.id";
+
+enum store_rc order_store_products(struct db *db, struct arena *a, const struct order *o, struct order_rel *rel)
+{
+	struct db_param p[1] = { db_str(o->col[OC_ID]) };
+	enum db_rc rc = db_exec(db, a, SQL_REL_PRODUCTS, p, 1, &rel->products, NULL);
+	if (rc == DB_OK)
+		rc = db_exec(db, a, SQL_REL_PROFILES, p, 1, &rel->profiles, NULL);
+	return rc == DB_OK ? STORE_OK : map_rc(rc);
+}
+
 /* ---- completing a cart ---- */
 
 static const char SQL_CART_LOCK[] =

@@ -96,8 +96,17 @@ enum { OP_AMOUNT = 6 };
  */
 struct order_rel {
 	struct db_rows customer, region, items, item_tax, methods, method_tax, payments;
+	/* products: the items' products (ORDER_PRODUCT_NCOLS), profiles: product_id then
+	 * ORDER_PROFILE_NCOLS cells; loaded only by order_store_products */
+	struct db_rows products, profiles;
 };
 enum store_rc order_store_relations(struct db *db, struct arena *a, const struct order *o, struct order_rel *rel);
+#define ORDER_PRODUCT_NCOLS 24    /* Product: id ... metadata */
+extern const struct rowj_col order_product_cols[ORDER_PRODUCT_NCOLS];
+#define ORDER_PROFILE_NCOLS 7     /* ShippingProfile: id, created_at, updated_at, deleted_at, name, type, metadata */
+extern const struct rowj_col order_profile_cols[ORDER_PROFILE_NCOLS];
+/* The products of the order's items with their shipping profiles (rel->products, rel->profiles). */
+enum store_rc order_store_products(struct db *db, struct arena *a, const struct order *o, struct order_rel *rel);
 
 /* ---- completing a cart (run inside one transaction; each returns the statement's db_rc) ---- */
 
