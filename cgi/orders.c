@@ -331,7 +331,16 @@ enum api_err orders_list(struct req *r)
 	}
 	unsigned long cols = select_cols(string_param(q, "fields"));
 	unsigned long rels = select_relations(string_param(q, "expand"));
-	struct order_shape shape = { .object = 1, .cols = cols, .rels = rels, .method_option = 1,
+	/* the default relations load shipping_methods.shipping_option; an expand names it or not (164) */
+	const char *expand = string_param(q, "expand");
+	int option = !expand || !*expand;
+	for (const char *p = expand; p && *p && !option;) {
+		size_t k = strcspn(p, ",");
+		option = k == strlen("shipping_methods.shipping_option") &&
+			 memcmp(p, "shipping_methods.shipping_option", k) == 0;
+		p += k + (p[k] == ',');
+	}
+	struct order_shape shape = { .object = 1, .cols = cols, .rels = rels, .method_option = option,
 				     .raw_discount_total = 1 };
 	/* a total named in fields: Medusa's legacy totals, only those named (164) */
 	const char *fields = string_param(q, "fields");
