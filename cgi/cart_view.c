@@ -155,6 +155,117 @@ static enum api_err load_methods(struct req *r, struct cart_model *m, int taxed)
 	return API_OK;
 }
 
+/*
+ * The cart's region: its columns, [countries], [payment_providers], tax_rates. Catalogue data
+ * that only an import changes (and an import moves catalogue_version), so each worker renders
+ * a region once per catalogue version: a cart read spends no statement on it.
+ */
+struct region_entry {
+	long long version;
+	char *id;
+	char **cells;                 /* REGION_NCOLS + CURRENCY_NCOLS */
+	char *json[4];                /* index: countries | providers << 1 */
+};
+#define REGION_CACHE 16
+static struct region_entry rcache[REGION_CACHE];
+static size_t rcache_next;
+
+static char *dup_or_null(const char *s)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+static void region_drop(struct region_entry *e)
+{
+	if (e->cells)
+		for (size_t i = 0; i < REGION_NCOLS + CURRENCY_NCOLS; i++)
+			free(e->cells[i]);
+	free(e->cells);
+	free(e->id);
+	for (int i = 0; i < 4; i++)
+		free(e->json[i]);
+	memset(e, 0, sizeof(*e));
+}
+
+static void w_region_json(struct buf *b, const struct db_rows *region, const struct region_links *l,
+			  const struct db_rows *rates, const char *region_id, int countries, int providers)
+{
+	size_t n = rowj_open(b, region_cols, REGION_NCOLS, region->cells, NULL);
+	if (countries) {
+		rowj_key(b, &n, "countries");
+		catq_linked(b, &l->countries, COUNTRY_NCOLS - 1, region_id, country_cols, COUNTRY_NCOLS, 0);
+	}
+	if (providers) {
+		rowj_key(b, &n, "payment_providers");
+		catq_linked(b, &l->payment, 0, region_id, provider_cols, PROVIDER_NCOLS, 1);
+	}
+	rowj_key(b, &n, "tax_rates");
+	buf_addc(b, '[');
+	for (size_t i = 0; i < rates->nrows; i++) {
+		if (i)
+			buf_addc(b, ',');
+		rowj_object(b, tax_rate_cols, TAX_RATE_NCOLS, &rates->cells[i * TAX_RATE_NCOLS], NULL);
+	}
+	buf_adds(b, "]}");
+}
+
+/* The entry of region_id at the snapshot's version (NULL: no such live region). */
+static enum api_err region_of(struct req *r, long long version, const char *region_id,
+			      const struct region_entry **out)
+{
+	*out = NULL;
+	for (size_t i = 0; i < REGION_CACHE; i++) {
+		struct region_entry *e = &rcache[i];
+		if (e->id && e->version != version)
+			region_drop(e);
+		else if (e->id && strcmp(e->id, region_id) == 0) {
+			*out = e;
+			return API_OK;
+		}
+	}
+	struct db *db = &r->w->db;
+	struct region_filter f = { .id = region_id };
+	struct db_rows row, rates;
+	struct region_links l = { 0 };
+	enum store_rc rc = region_store_list(db, &r->arena, &f, 1, 0, &row, NULL);
+	if (rc == STORE_OK && row.nrows)
+		rc = cart_store_region_rates(db, &r->arena, region_id, &rates);
+	if (rc == STORE_OK && row.nrows)
+		rc = region_store_links(db, &r->arena, &l);
+	if (rc != STORE_OK)
+		return respond_fail(r, store_fail(rc), NULL);
+	if (!row.nrows)
+		return API_OK;
+	struct region_entry *e = &rcache[rcache_next++ % REGION_CACHE];
+	region_drop(e);
+	e->version = version;
+	e->id = dup_or_null(region_id);
+	e->cells = calloc(REGION_NCOLS + CURRENCY_NCOLS, sizeof(*e->cells));
+	if (!e->cells)
+		abort();
+	for (size_t i = 0; i < REGION_NCOLS + CURRENCY_NCOLS && i < row.ncols; i++)
+		e->cells[i] = dup_or_null(row.cells[i]);
+	struct buf b = BUF_INIT;
+	for (int k = 0; k < 4; k++) {
+		buf_reset(&b);
+		w_region_json(&b, &row, &l, &rates, region_id, k & 1, k >> 1);
+		e->json[k] = dup_or_null(b.data);
+	}
+	buf_release(&b);
+	*out = e;
+	return API_OK;
+}
+
+static void w_region(struct buf *b, const struct cart_model *m, int countries, int providers)
+{
+	buf_adds(b, m->region_json ? m->region_json[countries | providers << 1] : "null");
+}
+
 enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_taxes, struct cart_model *m)
 {
 	struct db *db = &r->w->db;
@@ -183,18 +294,20 @@ enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_
 	m->payment_id = db_cell(c, 0, CART_PAYMENT);
 	m->completed_at = db_cell(c, 0, CART_COMPLETED);
 	m->sales_channel_id = db_cell(c, 0, CART_CHANNEL);
-	struct region_filter f = { .id = m->region_id };
-	if ((rc = region_store_list(db, &r->arena, &f, 1, 0, &m->region, NULL)) != STORE_OK)
-		return respond_fail(r, store_fail(rc), NULL);
+	if ((e = pv_snapshot(r, &m->snap)) != API_OK)
+		return e;
+	const struct region_entry *re;
+	if ((e = region_of(r, m->snap->version, m->region_id, &re)) != API_OK)
+		return e;
 	m->tax_rate = "0";
-	if (m->region.nrows) {
+	if (re) {
+		m->region = (struct db_rows){ REGION_NCOLS + CURRENCY_NCOLS, 1, re->cells };
+		m->region_json = (const char *const *)re->json;
 		m->currency_code = db_cell(&m->region, 0, REG_CURRENCY);
 		m->tax_rate = db_cell(&m->region, 0, REG_TAX_RATE) ? db_cell(&m->region, 0, REG_TAX_RATE) : "0";
 		m->gift_cards_taxable = bool_of(db_cell(&m->region, 0, REG_GC_TAXABLE));
 		m->automatic_taxes = bool_of(db_cell(&m->region, 0, REG_AUTOMATIC));
 	}
-	if ((e = pv_snapshot(r, &m->snap)) != API_OK)
-		return e;
 	int taxed = m->automatic_taxes || force_taxes;
 	if ((e = load_items(r, m, taxed)) != API_OK || (e = load_methods(r, m, taxed)) != API_OK)
 		return e;
@@ -313,39 +426,6 @@ static void w_methods(struct buf *b, const struct cart_model *m, int with_option
 	buf_addc(b, ']');
 }
 
-/* The cart's region: its columns, [countries], [payment_providers], tax_rates. */
-static enum api_err w_region(struct req *r, struct buf *b, const struct cart_model *m, int countries, int providers)
-{
-	if (!m->region.nrows) {
-		buf_adds(b, "null");
-		return API_OK;
-	}
-	size_t n = rowj_open(b, region_cols, REGION_NCOLS, m->region.cells, NULL);
-	if (countries || providers) {
-		struct region_links l = { 0 };
-		enum store_rc rc = region_store_links(&r->w->db, &r->arena, &l);
-		if (rc != STORE_OK)
-			return respond_fail(r, store_fail(rc), NULL);
-		if (countries) {
-			rowj_key(b, &n, "countries");
-			catq_linked(b, &l.countries, COUNTRY_NCOLS - 1, m->region_id, country_cols, COUNTRY_NCOLS, 0);
-		}
-		if (providers) {
-			rowj_key(b, &n, "payment_providers");
-			catq_linked(b, &l.payment, 0, m->region_id, provider_cols, PROVIDER_NCOLS, 1);
-		}
-	}
-	rowj_key(b, &n, "tax_rates");
-	buf_addc(b, '[');
-	for (size_t i = 0; i < m->v.tax_rates.nrows; i++) {
-		if (i)
-			buf_addc(b, ',');
-		rowj_object(b, tax_rate_cols, TAX_RATE_NCOLS, &m->v.tax_rates.cells[i * TAX_RATE_NCOLS], NULL);
-	}
-	buf_adds(b, "]}");
-	return API_OK;
-}
-
 /*
  * What a cart answer shows. The totals relations (discounts, gift_cards, items, region with its
  * tax_rates, shipping_address, shipping_methods) are always there (retrieveWithTotals adds them).
@@ -415,7 +495,7 @@ static void w_totals(struct buf *b, const struct cart_model *m, const struct car
 }
 
 /* The cart object of m as k selects (raw: with the cart-level raw_discount_total). */
-static enum api_err w_cart(struct req *r, struct buf *b, const struct cart_model *m, const struct cart_sel *k, int raw)
+static enum api_err w_cart(struct buf *b, const struct cart_model *m, const struct cart_sel *k, int raw)
 {
 	/* Cart's class-initialised `object` comes before the columns (reference 3.4) */
 	buf_adds(b, "{\"object\":\"cart\"");
@@ -457,9 +537,7 @@ static enum api_err w_cart(struct req *r, struct buf *b, const struct cart_model
 		}
 	}
 	buf_adds(b, ",\"region\":");
-	enum api_err e = w_region(r, b, m, k->countries, k->providers);
-	if (e != API_OK)
-		return e;
+	w_region(b, m, k->countries, k->providers);
 	if (k->channel) {
 		buf_adds(b, ",\"sales_channel\":");
 		row_or_null(b, &m->v.channel, sales_channel_cols, SALES_CHANNEL_NCOLS);
@@ -480,12 +558,12 @@ static enum api_err answer(struct req *r, const char *id, const struct cart_sel 
 		return e;
 	struct buf *b = r->out;
 	buf_adds(b, "{\"cart\":");
-	if ((e = w_cart(r, b, &m, k, k->raw)) != API_OK)
+	if ((e = w_cart(b, &m, k, k->raw)) != API_OK)
 		return e;
 	if (with_data) {
 		/* "data" is the same cart cleaned of the cart-level raw_discount_total (123) */
 		buf_adds(b, ",\"data\":");
-		if ((e = w_cart(r, b, &m, k, 0)) != API_OK)
+		if ((e = w_cart(b, &m, k, 0)) != API_OK)
 			return e;
 	}
 	buf_addc(b, '}');

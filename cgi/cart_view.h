@@ -49,11 +49,12 @@ struct cart_method {
 
 struct cart_model {
 	const char *id;
-	struct cart_view v;             /* cart row (cart_cols), addresses, channel, region tax_rates */
+	struct cart_view v;             /* cart row (cart_cols), addresses, channel */
 	/* cart row, picked out */
 	const char *region_id, *customer_id, *email, *completed_at, *payment_id, *sales_channel_id;
 	/* region */
-	struct db_rows region;          /* REGION_NCOLS + CURRENCY_NCOLS cells */
+	struct db_rows region;          /* REGION_NCOLS + CURRENCY_NCOLS cells (0 rows: region gone); read-only */
+	const char *const *region_json; /* the region rendered (cgi/cart_view.c), NULL when gone */
 	const char *currency_code, *tax_rate;
 	int automatic_taxes, gift_cards_taxable;
 	/* relations */

@@ -60,18 +60,20 @@ const struct rowj_col cart_customer_cols[CART_CUSTOMER_NCOLS] = {
 	{ "phone", RJ_STR }, { "has_account", RJ_BOOL }, { "metadata", RJ_JSONB },
 };
 
+/* the cart with its addresses and sales channel in one row (one round trip for a cart read) */
+#define SQL_ADDRESS_COLS(t) \
+	t ".id, " t ".created_at, " t ".updated_at, " t ".deleted_at, " t ".customer_id, " t ".company, " \
+	t ".first_name, " t ".last_name, " t ".address_1, " t ".address_2, " t ".city, " t ".country_code, " \
+	t ".province, " t ".postal_code, " t ".phone, " t ".metadata"
 static const char SQL_CART[] =
 	"SELECT c.id, c.created_at, c.updated_at, c.deleted_at, c.email, c.billing_address_id, "
 	"c.shipping_address_id, c.region_id, c.customer_id, c.payment_id, c.type, c.completed_at, "
-	"c.payment_authorized_at, c.idempotency_key, c.context, c.metadata, c.sales_channel_id "
-	"FROM cart c WHERE c.id = ? AND c.deleted_at IS NULL";
-static const char SQL_ADDRESS[] =
-	"SELECT id, created_at, updated_at, deleted_at, customer_id, company, first_name, last_name, "
-	"address_1, address_2, city, country_code, province, postal_code, phone, metadata "
-	"FROM address WHERE id = ?";
-static const char SQL_CHANNEL_ROW[] =
-	"SELECT id, created_at, updated_at, deleted_at, name, description, is_disabled, metadata "
-	"FROM sales_channel WHERE id = ?";
+	"c.payment_authorized_at, c.idempotency_key, c.context, c.metadata, c.sales_channel_id, "
+	SQL_ADDRESS_COLS("b") ", " SQL_ADDRESS_COLS("s") ", "
+	"sc.id, sc.created_at, sc.updated_at, sc.deleted_at, sc.name, sc.description, sc.is_disabled, sc.metadata "
+	"FROM cart c LEFT JOIN address b ON b.id = c.billing_address_id "
+	"LEFT JOIN address s ON s.id = c.shipping_address_id "
+	"LEFT JOIN sales_channel sc ON sc.id = c.sales_channel_id WHERE c.id = ? AND c.deleted_at IS NULL";
 static const char SQL_TAX_RATES[] =
 	"SELECT id, created_at, updated_at, rate, code, name, region_id, metadata FROM tax_rate "
 	"WHERE region_id = ? ORDER BY created_at, id";
@@ -172,19 +174,18 @@ enum store_rc cart_store_create(struct db *db, struct arena *a, const struct car
 enum store_rc cart_store_get(struct db *db, struct arena *a, const char *id, struct cart_view *v)
 {
 	memset(v, 0, sizeof(*v));
-	enum store_rc rc = read1(db, a, SQL_CART, id, NULL, &v->cart);
-	if (rc != STORE_OK || !v->cart.nrows)
+	struct db_rows row;
+	enum store_rc rc = read1(db, a, SQL_CART, id, NULL, &row);
+	if (rc != STORE_OK || !row.nrows)
 		return rc;
-	const char *bill = db_cell(&v->cart, 0, 5), *ship = db_cell(&v->cart, 0, 6);
-	const char *region = db_cell(&v->cart, 0, 7), *channel = db_cell(&v->cart, 0, 16);
-	if (rc == STORE_OK && bill)
-		rc = read1(db, a, SQL_ADDRESS, bill, NULL, &v->billing);
-	if (rc == STORE_OK && ship)
-		rc = read1(db, a, SQL_ADDRESS, ship, NULL, &v->shipping);
-	if (rc == STORE_OK && channel)
-		rc = read1(db, a, SQL_CHANNEL_ROW, channel, NULL, &v->channel);
-	if (rc == STORE_OK)
-		rc = read1(db, a, SQL_TAX_RATES, region, NULL, &v->tax_rates);
+	/* one row, split: each part is a db_rows of its own columns (0 rows when the join found none) */
+	char **c = row.cells;
+	v->cart = (struct db_rows){ CART_NCOLS, 1, c };
+	v->billing = (struct db_rows){ CART_ADDRESS_NCOLS, c[CART_NCOLS] != NULL, c + CART_NCOLS };
+	v->shipping = (struct db_rows){ CART_ADDRESS_NCOLS, c[CART_NCOLS + CART_ADDRESS_NCOLS] != NULL,
+					c + CART_NCOLS + CART_ADDRESS_NCOLS };
+	v->channel = (struct db_rows){ SALES_CHANNEL_NCOLS, c[CART_NCOLS + 2 * CART_ADDRESS_NCOLS] != NULL,
+				       c + CART_NCOLS + 2 * CART_ADDRESS_NCOLS };
 	return rc;
 }
 
@@ -293,4 +294,9 @@ enum store_rc cart_store_set_customer(struct db *db, struct arena *a, const char
 {
 	struct db_param p[2] = { db_str(customer_id), db_str(cart_id) };
 	return store_rc_of(db_exec(db, a, SQL_SET_CUSTOMER, p, 2, NULL, NULL));
+}
+
+enum store_rc cart_store_region_rates(struct db *db, struct arena *a, const char *region_id, struct db_rows *rows)
+{
+	return read1(db, a, SQL_TAX_RATES, region_id, NULL, rows);
 }

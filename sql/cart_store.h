@@ -55,12 +55,15 @@ struct cart_new {
 /* Inserts the cart (and its shipping address) in one transaction. */
 enum store_rc cart_store_create(struct db *db, struct arena *a, const struct cart_new *c);
 
-/* A live cart with its relations: each db_rows holds zero or one row, tax_rates any number. */
+/* A live cart with its relations: each db_rows holds zero or one row. */
 struct cart_view {
-	struct db_rows cart, billing, shipping, channel, tax_rates;
+	struct db_rows cart, billing, shipping, channel;
 };
 /* Reads cart id; v->cart.nrows is 0 when there is no such live cart. */
 enum store_rc cart_store_get(struct db *db, struct arena *a, const char *id, struct cart_view *v);
+
+/* The region's tax_rate rows (TAX_RATE_NCOLS), by created_at, id. */
+enum store_rc cart_store_region_rates(struct db *db, struct arena *a, const char *region_id, struct db_rows *rows);
 
 /* *in_region = 1 when country iso_2 (lower case) belongs to region_id. */
 enum store_rc cart_store_country_in_region(struct db *db, struct arena *a, const char *region_id,
