@@ -97,11 +97,11 @@ static int same_metadata(const char *stored, struct json_object *want)
 	return eq;
 }
 
-/* Sets the payment sessions' amount to the cart's total as it is now (after the request's writes). */
+/* Sets the payment sessions' amount to the cart's total as it is now, taxes forced (Medusa's setPaymentSessions). */
 static enum api_err sync_sessions(struct req *r, const char *cart_id)
 {
 	struct cart_model m;
-	enum api_err e = cart_model_load(r, cart_id, 0, 0, &m);
+	enum api_err e = cart_model_load(r, cart_id, 0, 1, &m);
 	if (e != API_OK)
 		return e;
 	enum store_rc rc = line_item_store_session_amounts(&r->w->db, &r->arena, cart_id, m.totals.total);

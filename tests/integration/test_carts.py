@@ -366,6 +366,15 @@ tap.eq(items_of(r)[-1:], [(SWEAT_L, 2, 2950)], "quantity 2: back to 2950 (extras
 r = add(vcart, SWEAT_L, 1)
 tap.eq(items_of(r)[-1:], [(SWEAT_L, 3, 2500)], "a merge to quantity 3 re-prices too")
 
+# a customer's cart: the add answer's customer (157)
+ccid = new_cart(token=token)
+r = add(ccid, SWEAT_L, 1, token=token)
+cust = r.json()["cart"].get("customer") if r.status == 200 else None
+tap.eq(shape(cust), shape(recorded("157-customer-line-item-create.txt")["cart"]["customer"]),
+       "a customer's cart: the add answer's customer has Medusa's keys (157)")
+tap.check(isinstance(cust, dict) and cust.get("email") == email and "password_hash" not in cust,
+          "... it is the cart's customer, without password_hash", common.short(cust))
+
 # items on create (077, 081, extras 096, 097) and GET attaching a customer (170, extras 098, 099)
 r = post("/store/carts", {"region_id": NA, "items": [{"variant_id": MUG, "quantity": 2}]})
 tap.eq(items_of(r), [(MUG, 2, 1200)], "create with items: 2 x mug at 1200 usd (077)")
