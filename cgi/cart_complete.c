@@ -11,7 +11,9 @@
  * resuming. The stages:
  *   started           the cart row is locked (SELECT ... FOR UPDATE): concurrent completes of
  *                     one cart queue here; one completed meanwhile is answered with its order
- *                     (133: every later complete replays {"data":order,"type":"order"});
+ *                     (133: every later complete replays {"data":order,"type":"order"}); the
+ *                     cart's cart_lock row is written, so writers of the cart on other Galera
+ *                     nodes conflict with this one (migration 023);
  *   tax_lines_created the tax lines of every item and shipping method, computed as for
  *                     POST .../taxes (force_taxes), are persisted;
  *   payment_authorized the selected session of the manual provider is authorized and a payment
@@ -135,6 +137,8 @@ static enum db_rc complete_work(struct db *db, void *vctx)
 	if (!c.region.nrows)
 		return refuse(x, E_NOT_FOUND, arena_printf(a, "Region with %s was not found",
 							    db_cell(&c.cart, 0, OCC_REGION_ID)));
+	if ((rc = order_store_touch_cart(db, a, x->cart_id)) != DB_OK)
+		return rc;
 
 	/* started -> tax_lines_created: the lines POST .../taxes shows, now persisted */
 	size_t ni = c.items.nrows, nm = c.methods.nrows;

@@ -413,6 +413,15 @@ enum db_rc order_store_cart_lock(struct db *db, struct arena *a, const char *car
 	return db_exec(db, a, SQL_CART_TYPE_RATES, p, 2, &c->type_rates, NULL);
 }
 
+static const char SQL_TOUCH_CART[] =
+	"INSERT INTO cart_lock (cart_id, n) VALUES (?, 1) ON DUPLICATE KEY UPDATE n = n + 1";
+
+enum db_rc order_store_touch_cart(struct db *db, struct arena *a, const char *cart_id)
+{
+	struct db_param p[1] = { db_str(cart_id) };
+	return db_exec(db, a, SQL_TOUCH_CART, p, 1, NULL, NULL);
+}
+
 static const char SQL_ITEM_TAX_LINE[] =
 	"INSERT INTO line_item_tax_line (id, created_at, updated_at, rate, name, code, item_id) "
 	"VALUES (?, ?, ?, ?, ?, ?, ?)";

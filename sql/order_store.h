@@ -128,6 +128,13 @@ enum { OCC_ID, OCC_EMAIL, OCC_CUSTOMER_ID, OCC_BILLING, OCC_SHIPPING, OCC_REGION
        OCC_COMPLETED_AT, OCC_TYPE };
 enum db_rc order_store_cart_lock(struct db *db, struct arena *a, const char *cart_id, struct order_cart *c);
 
+/*
+ * The cart's cart_lock row (migration 023), written by every writer of a cart: two writers of
+ * one cart on two Galera nodes then conflict at certification, which a locking read alone does
+ * not make them do.
+ */
+enum db_rc order_store_touch_cart(struct db *db, struct arena *a, const char *cart_id);
+
 /* A persisted tax line of an item (method 0) or a shipping method (method 1). */
 enum db_rc order_store_tax_line(struct db *db, struct arena *a, int method, const char *owner_id,
 				const char *rate, const char *name, const char *code, const char *now);
