@@ -99,20 +99,14 @@ def main():
         cu.import_products(socks[0], [cu.product(last, n)], db=db)
 
     label = "cluster, pools A+B: "
-    # KNOWN: the cart lock (SELECT ... FOR UPDATE) is no write, so Galera lets two nodes' adds of one
-    # cart both commit (notes/proof-to-cartcore.md, measured 34 of 334 lost): the loss checks are
-    # pending, with what they measured, until the lock writes a per-cart row; then set KNOWN = None
-    KNOWN = (tap.pending, "cart lock not yet a write on Galera: lost updates across nodes, being fixed "
-                          "(notes/proof-to-cartcore.md)")
     scenarios = [
-        ("adds", lambda: cu.adds_one_cart(tap.check, tap.note, ports, eu, variants[bulk], seconds=4, label=label,
-                                          known=KNOWN)),
+        ("adds", lambda: cu.adds_one_cart(tap.check, tap.note, ports, eu, variants[bulk], seconds=4, label=label)),
         ("line updates", lambda: cu.updates_one_line(tap.check, tap.note, ports, eu, variants[bulk], rounds=3,
                                                      label=label)),
         ("completes", lambda: cu.completes_one_cart(tap.check, tap.note, ports, eu, variants[bulk], orders_of_cart,
                                                     stock_of, label=label)),
         ("adds racing a complete", lambda: cu.adds_racing_complete(tap.check, tap.note, ports, eu, variants[bulk],
-                                                                   stock_of, label=label, known=KNOWN)),
+                                                                   stock_of, label=label)),
         ("last unit", lambda: cu.last_unit_race(tap.check, tap.note, ports, eu, variants[last], reset_stock, stock_of,
                                                 rounds=2, label=label)),
     ]
