@@ -12,6 +12,7 @@
 #include "cgi/carts.h"
 #include "cgi/cart_complete.h"
 #include "cgi/store_orders.h"
+#include "cgi/cart_checkout.h"
 
 #include <string.h>
 #include <strings.h>
@@ -93,6 +94,14 @@ static const struct route routes[] = {
 	{ "POST", "/store/carts/:id/line-items", line_items_create, AUTH_NONE, 1 },
 	{ "POST", "/store/carts/:id/line-items/:line_id", line_items_update, AUTH_NONE, 1 },
 	{ "DELETE", "/store/carts/:id/line-items/:line_id", line_items_delete, AUTH_NONE, 0 },
+	{ "GET", "/store/shipping-options/:cart_id", cart_shipping_options, AUTH_NONE, 0 },
+	{ "POST", "/store/carts/:id/shipping-methods", cart_add_shipping_method, AUTH_NONE, 1 },
+	{ "POST", "/store/carts/:id/payment-sessions", cart_payment_sessions_create, AUTH_NONE, 0 },
+	{ "POST", "/store/carts/:id/payment-session", cart_payment_session_select, AUTH_NONE, 1 },
+	{ "POST", "/store/carts/:id/payment-sessions/:provider_id", cart_payment_session_update, AUTH_NONE, 1 },
+	{ "DELETE", "/store/carts/:id/payment-sessions/:provider_id", cart_payment_session_delete, AUTH_NONE, 0 },
+	{ "POST", "/store/carts/:id/payment-sessions/:provider_id/refresh", cart_payment_session_refresh, AUTH_NONE, 0 },
+	{ "POST", "/store/carts/:id/taxes", cart_taxes, AUTH_NONE, 0 },
 };
 
 /*

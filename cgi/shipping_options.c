@@ -25,6 +25,7 @@
 #include "common/json.h"
 #include "common/pricing.h"
 #include "common/respond.h"
+#include "sql/cart_checkout_store.h"
 #include "sql/region_store.h"
 
 static const struct qe_param params[] = {
@@ -44,12 +45,24 @@ static void span(const struct db_rows *rows, const char *option_id, size_t *firs
 	*end = i;
 }
 
-static void option_json(struct buf *b, const struct db_rows *opts, size_t i, const struct db_rows *reqs,
-			const struct db_rows *rates, struct arena *a)
+void shipping_option_json(struct buf *b, const struct db_rows *opts, size_t i, const struct db_rows *reqs,
+			  const struct db_rows *rates, const struct db_rows *profiles, struct arena *a)
 {
 	char **cells = &opts->cells[i * opts->ncols];
 	size_t m = rowj_open(b, shipping_option_cols, SHIPPING_OPTION_NCOLS, cells, NULL);
 	size_t first, end;
+
+	if (profiles) {
+		/* the "profile" relation (GET /store/shipping-options/:cart_id, 114): profile rows, id first */
+		rowj_key(b, &m, "profile");
+		size_t k = 0;
+		while (k < profiles->nrows && strcmp(db_cell(profiles, k, 0), cells[6] ? cells[6] : "") != 0)
+			k++;
+		if (k < profiles->nrows)
+			rowj_object(b, shipping_profile_cols, SHIPPING_PROFILE_NCOLS, profiles->cells + k * profiles->ncols, NULL);
+		else
+			buf_adds(b, "null");
+	}
 
 	rowj_key(b, &m, "requirements");
 	buf_addc(b, '[');
@@ -140,7 +153,7 @@ enum api_err shipping_options_list(struct req *r)
 	for (size_t i = 0; i < opts.nrows; i++) {
 		if (i)
 			buf_addc(r->out, ',');
-		option_json(r->out, &opts, i, &reqs, &rates, &r->arena);
+		shipping_option_json(r->out, &opts, i, &reqs, &rates, NULL, &r->arena);
 	}
 	buf_adds(r->out, "]}");
 	return API_OK;

@@ -868,3 +868,35 @@ def delivered_reset_token(customer_id, exclude=(), timeout=10.0):
                       and (j.get("data") or {}).get("id") == customer_id
                       and (j.get("data") or {}).get("token") not in exclude, timeout)
     return d["json"]["data"]["token"] if d else None
+
+
+# --------------------------------------------------------------------------
+# helpers of the cart tests (issue 12)
+
+
+def free_port():
+    """A TCP port free on 127.0.0.1 right now (for a stack of a test's own)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def store_recorded(name):
+    """The JSON body of a recorded answer in transcripts-store (file name, e.g. 114-...txt)."""
+    path = os.path.join(transcripts_dir(), "..", "transcripts-store", name)
+    with open(path, "rb") as f:
+        raw = f.read().split(b"=== RESPONSE ===", 1)[1]
+    return json.loads(raw.split(b"\r\n\r\n", 1)[1])
+
+
+def json_shape(v, loose=()):
+    """The keys (in order) and value types of v, recursively, lists by their first element; the
+    values of keys in loose are "?" (set in one answer, null in another)."""
+    if isinstance(v, dict):
+        return [(k, "?" if k in loose else json_shape(x, loose)) for k, x in v.items()]
+    if isinstance(v, list):
+        return ["list", json_shape(v[0], loose) if v else None]
+    return type(v).__name__
