@@ -17,6 +17,8 @@ Checked against the recorded answers of Medusa 1.20.11 (transcripts-store 114-13
     session), delete (129), recreate (130), select before any session (173: 400 here, 500 in
     Medusa), an empty cart (total 0: no session); another cart's sessions never change;
   - POST /store/carts/:id/taxes (122): the shape of a forced tax computation, nothing written;
+  - a completed cart (a logged-in customer's, completed through POST .../complete): every
+    shipping and payment write is 400 not_allowed and changes nothing;
   - Idempotency-Key on payment-sessions: the same answer again, one session;
   - hostile input (bad bodies, odd path ids, deep data) never gives a 5xx;
   - 16 concurrent shipping-method adds on one cart end with one method, every answer 200.
@@ -285,6 +287,34 @@ for m, p in (("POST", "/payment-session"), ("POST", "/payment-sessions/manual"),
     body = {"provider_id": "manual"} if p == "/payment-session" else {"data": {}} if p.endswith("manual") and m == "POST" else None
     rr = common.request(m, "/store/carts/cart_01JUNKJUNKJUNKJUNKJUNKJUNK" + p, json_body=body)
     err(rr, 404, "not_found", "Cart with cart_01JUNKJUNKJUNKJUNKJUNKJUNK was not found", "%s %s: unknown cart 404" % (m, p))
+
+# ---------------------------------------------------------------------------------------------
+# a completed cart: its shipping and sessions stay as the order took them
+
+email = common.unique_email("checkout")
+reg = post("/store/customers", {"email": email, "password": "supersecret", "first_name": "C", "last_name": "K"})
+tap.check(reg.status == 200, "completed cart: a customer registers", reg.brief())
+tok = post("/store/auth/token", {"email": email, "password": "supersecret"}).try_json() or {}
+r = common.request("POST", "/store/carts", json_body={"region_id": EU}, token=tok.get("access_token"))
+DONE = (r.try_json() or {}).get("cart", {}).get("id", "cart_missing")
+ok_json(post("/store/carts/%s/line-items" % DONE, {"variant_id": TSHIRT, "quantity": 1}), "completed cart: line")
+ok_json(post("/store/carts/%s/shipping-methods" % DONE, {"option_id": STD}), "completed cart: method")
+ok_json(post("/store/carts/%s/payment-sessions" % DONE), "completed cart: session")
+r = post("/store/carts/%s/complete" % DONE)
+if tap.check(r.status == 200 and (r.try_json() or {}).get("type") == "order", "completed cart: completes", r.brief()):
+    done_before = cart_of(DONE)
+    msg = "Cart %s is already completed" % DONE
+    for m, p, b in (("POST", "/shipping-methods", {"option_id": EXP}), ("POST", "/payment-sessions", None),
+                    ("POST", "/payment-session", {"provider_id": "manual"}),
+                    ("POST", "/payment-sessions/manual", {"data": {}}), ("POST", "/payment-sessions/manual/refresh", None),
+                    ("DELETE", "/payment-sessions/manual", None)):
+        err(common.request(m, "/store/carts/%s%s" % (DONE, p), json_body=b if b is not None else ({} if m == "POST" else None)),
+            400, "not_allowed", msg, "completed cart: %s %s refused" % (m, p))
+    after_cart = cart_of(DONE)
+    tap.eq([after_cart["shipping_methods"], after_cart["payment_sessions"]],
+           [done_before["shipping_methods"], done_before["payment_sessions"]], "completed cart: nothing changed")
+    tap.check(ok_json(post("/store/carts/%s/taxes" % DONE), "completed cart: taxes").get("cart", {}).get("id") == DONE,
+              "completed cart: /taxes still answers (it writes nothing)")
 
 # ---------------------------------------------------------------------------------------------
 # hostile input: never a 5xx, never a change to the cart
