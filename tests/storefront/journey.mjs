@@ -309,6 +309,17 @@ async function placeOrder(exp) {
 
 // ---- the journey ----
 
+// a fresh browser context (no cookies: no cart, not logged in) and page for each chain
+async function newShopper() {
+  if (page) await page.context().close()
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  // remote images, Stripe.js and the flag CDN cannot load here: refuse them at once
+  await ctx.route(/^https?:\/\/(?!localhost|127\.0\.0\.1)/, (route) => route.abort())
+  page = await ctx.newPage()
+  page.setDefaultTimeout(TIMEOUT)
+  page.setDefaultNavigationTimeout(TIMEOUT)
+}
+
 async function main() {
   const stamp = Date.now().toString(36)
   const email = `shopper-${stamp}@example.com`
@@ -330,12 +341,7 @@ async function main() {
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
         "--host-resolver-rules=MAP localhost 127.0.0.1"],
     })
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-    // remote images, Stripe.js and the flag CDN cannot load here: refuse them at once
-    await ctx.route(/^https?:\/\/(?!localhost|127\.0\.0\.1)/, (route) => route.abort())
-    page = await ctx.newPage()
-    page.setDefaultTimeout(TIMEOUT)
-    page.setDefaultNavigationTimeout(TIMEOUT)
+    await newShopper()
   } catch (e) {
     console.log(`not ok 1 - chromium starts (${process.env.CHROMIUM || "/usr/bin/chromium"})`)
     diag(e.message)
@@ -409,6 +415,8 @@ async function main() {
   })
 
   // ---- a customer: register, log out, log in, buy in the NA region (no tax), see the order ----
+  // another shopper: the guest's cart (completed or not) stays with the guest
+  await newShopper()
   const a = chain("customer")
   await a("register", "register through the account page", [], async () => {
     await goto("/us/account")

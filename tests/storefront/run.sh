@@ -51,7 +51,8 @@ finish() {
 	echo "logs: $OUT"
 	echo "$PASS passed, $FAIL failed, $SKIP skipped"
 }
-trap 'finish; trap - EXIT; [ "$FAIL" -eq 0 ]; exit' EXIT
+# (an explicit status: a bare `exit` in a trap would keep the status of the command before it)
+trap 'finish; trap - EXIT; if [ "$FAIL" -eq 0 ]; then exit 0; else exit 1; fi' EXIT
 trap 'exit 130' INT TERM
 
 # ---- prerequisites ----
