@@ -262,7 +262,7 @@ enum api_err orders_auth_json(struct req *r, const char *customer_id, char **out
 	buf_addc(&b, '[');
 	for (size_t i = 0; i < n; i++) {
 		struct order_rel rel;
-		if ((rc = order_store_relations(&r->w->db, &r->arena, &orders[n - 1 - i], &rel)) != STORE_OK) {
+		if ((rc = order_store_items(&r->w->db, &r->arena, &orders[n - 1 - i], &rel)) != STORE_OK) {
 			buf_release(&b);
 			return store_fail(rc);
 		}

@@ -358,6 +358,14 @@ enum store_rc order_store_products(struct db *db, struct arena *a, const struct 
 	return rc == DB_OK ? STORE_OK : map_rc(rc);
 }
 
+enum store_rc order_store_items(struct db *db, struct arena *a, const struct order *o, struct order_rel *rel)
+{
+	memset(rel, 0, sizeof(*rel));
+	struct db_param p[1] = { db_str(o->col[OC_ID]) };
+	enum db_rc rc = db_exec(db, a, SQL_REL_ITEMS, p, 1, &rel->items, NULL);
+	return rc == DB_OK ? STORE_OK : map_rc(rc);
+}
+
 /* ---- completing a cart ---- */
 
 static const char SQL_CART_LOCK[] =

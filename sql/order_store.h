@@ -101,6 +101,8 @@ struct order_rel {
 	struct db_rows products, profiles;
 };
 enum store_rc order_store_relations(struct db *db, struct arena *a, const struct order *o, struct order_rel *rel);
+/* Only rel->items (the raw rows the /store/auth customer's orders list). */
+enum store_rc order_store_items(struct db *db, struct arena *a, const struct order *o, struct order_rel *rel);
 #define ORDER_PRODUCT_NCOLS 24    /* Product: id ... metadata */
 extern const struct rowj_col order_product_cols[ORDER_PRODUCT_NCOLS];
 #define ORDER_PROFILE_NCOLS 7     /* ShippingProfile: id, created_at, updated_at, deleted_at, name, type, metadata */
