@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <mysql.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,11 @@ static void worker(int fd)
 		const char *uri = FCGX_GetParam("REQUEST_URI", r.envp);
 		int ok = 0;
 		if (uri && strncmp(uri, "/fixed", 6) == 0) {
+			/* the body of a POST is read to its end, as every FastCGI answer on a kept
+			 * connection must (the checkouts case posts its 7 requests here) */
+			char sink[4096];
+			while (FCGX_GetStr(sink, (int)sizeof(sink), r.in) > 0)
+				;
 			ok = 1;
 		} else if (uri && strncmp(uri, "/store/carts/", 13) == 0 && cart_len) {
 			char cart[80], variant[80] = "", item[64];
@@ -255,7 +261,7 @@ static void worker(int fd)
 			}
 			if (good) {
 				FCGX_FPrintF(r.out, "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
-						    "Content-Length: %zu\r\n\r\n", cart_len);
+						    "Content-Length: %lu\r\n\r\n", (unsigned long)cart_len);
 				FCGX_PutStr(cart_body, (int)cart_len, r.out);
 			} else {
 				FCGX_FPrintF(r.out, "Status: 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
@@ -266,7 +272,7 @@ static void worker(int fd)
 			int one = uri[15] == '/';
 			if (run(ver, NULL, 0) == 0) {
 				FCGX_FPrintF(r.out, "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
-						    "Content-Length: %zu\r\n\r\n", one ? product_len : list_len);
+						    "Content-Length: %lu\r\n\r\n", (unsigned long)(one ? product_len : list_len));
 				FCGX_PutStr(one ? product_body : list_body, (int)(one ? product_len : list_len), r.out);
 			} else {
 				FCGX_FPrintF(r.out, "Status: 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
@@ -303,7 +309,7 @@ static void worker(int fd)
 		}
 		if (ok)
 			FCGX_FPrintF(r.out, "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
-					    "Content-Length: %zu\r\n\r\n%s", sizeof(fixed) - 1, fixed);
+					    "Content-Length: %lu\r\n\r\n%s", (unsigned long)(sizeof(fixed) - 1), fixed);
 		else
 			FCGX_FPrintF(r.out, "Status: 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n");
 		FCGX_Finish_r(rp);
@@ -320,13 +326,24 @@ int main(void)
 		return 2;
 	}
 	FCGX_Init();
+	/* a socket file left by an earlier run would make the bind fail, and nginx would then reach
+	 * whatever still listens on it (a previous run's workers): always a fresh one */
+	unlink(listen);
 	int fd = FCGX_OpenSocket(listen, 1024);
-	if (fd < 0)
+	if (fd < 0) {
+		fprintf(stderr, "ceiling: cannot listen on %s\n", listen);
 		return 1;
+	}
 	chmod(listen, 0666);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	pid_t parent = getpid();
 	for (int i = 0; i < workers; i++)
 		if (fork() == 0) {
+			/* the workers end with the parent (the bench kills only the parent; libfcgi's
+			 * SIGTERM handler would keep a worker blocked in poll() alive) */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(0);
 			worker(fd);
 			_exit(0);
 		}

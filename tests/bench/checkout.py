@@ -12,7 +12,9 @@ checkout as failed (its first bad answer is kept for the report).
 driver only, no database): the same-run ceiling of this case.
 
 Prints one line: "checkouts/s p50_ms p99_ms failed requests/s client_cpu%" (latency of a whole
-checkout), then "# first failure: ..." when one failed.
+checkout), then "# first failure: ..." when one failed and "# time per step ..." (where the
+request time went: create, line-items, update, shipping-methods, payment-sessions,
+payment-session, complete).
 Usage: checkout.py PORT SECONDS CONNECTIONS REGION VARIANT OPTION [--fixed]
 """
 import http.client
@@ -32,17 +34,21 @@ def client(port, stop_at, region, variant, option, fixed, out):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     hdr = {"Content-Type": "application/json"}
     done, failed, lat, reqs, first_bad = 0, 0, [], 0, None
+    steps_time = {}
 
     def post(path, body=None):
         nonlocal reqs, conn
         data = json.dumps(body).encode() if body is not None else b""
         reqs += 1
+        step = path.rsplit("/", 1)[-1] if path.count("/") > 3 else ("update" if path.count("/") == 3 else "create")
+        t = time.time()
         try:
             conn.request("POST", "/fixed" if fixed else path, body=data, headers=hdr)
             r = conn.getresponse()
             raw = r.read()
             if r.will_close:
                 conn.close()
+            steps_time[step] = steps_time.get(step, 0.0) + time.time() - t
             return r.status, raw
         except (OSError, http.client.HTTPException) as e:
             conn.close()
@@ -83,7 +89,7 @@ def client(port, stop_at, region, variant, option, fixed, out):
             if first_bad is None:
                 first_bad = "HTTP %d %s" % (st, raw[:300].decode("utf-8", "replace"))
     conn.close()
-    out.append((done, failed, lat, reqs, first_bad))
+    out.append((done, failed, lat, reqs, first_bad, steps_time))
 
 
 def process(port, stop_at, threads, args, q):
@@ -115,13 +121,15 @@ def main():
         p.join()
     elapsed = time.time() - t0
     done = failed = reqs = 0
-    lat, first_bad, cpu = [], None, 0.0
+    lat, first_bad, cpu, steps = [], None, 0.0, {}
     for out, c in results:
         cpu += c
-        for d, f, lt, rq, fb in out:
+        for d, f, lt, rq, fb, st in out:
             done, failed, reqs = done + d, failed + f, reqs + rq
             lat.extend(lt)
             first_bad = first_bad or fb
+            for k, v in st.items():
+                steps[k] = steps.get(k, 0.0) + v
     lat.sort()
 
     def pct(p):
@@ -129,6 +137,9 @@ def main():
     print("%.1f %s %s %d %.0f %.0f%%" % (done / elapsed, pct(0.5), pct(0.99), failed, reqs / elapsed, 100 * cpu / elapsed))
     if first_bad:
         print("# first failure: %s" % first_bad.replace("\n", " "))
+    total = sum(steps.values()) or 1.0
+    print("# time per step (share of all request time): %s" % ", ".join(
+        "%s %.0f%%" % (k, 100 * v / total) for k, v in sorted(steps.items(), key=lambda kv: -kv[1])))
 
 
 if __name__ == "__main__":
