@@ -366,6 +366,20 @@ tap.eq(items_of(r)[-1:], [(SWEAT_L, 2, 2950)], "quantity 2: back to 2950 (extras
 r = add(vcart, SWEAT_L, 1)
 tap.eq(items_of(r)[-1:], [(SWEAT_L, 3, 2500)], "a merge to quantity 3 re-prices too")
 
+# a product outside the cart's sales channel (Medusa's validateLineItem)
+sql("INSERT IGNORE INTO sales_channel (id, name, description, is_disabled) VALUES ('sc_cartcore_test', 'Other', 'x', 0)")
+r = post("/store/carts", {"region_id": EU, "sales_channel_id": "sc_cartcore_test"})
+ocid = r.json()["cart"]["id"] if r.status == 200 else "x"
+tap.errors(common.error_problems(add(ocid, TEE, 1), 400, "invalid_data",
+                                 "The products [Medusa T-Shirt] must belong to the sales channel on which the cart has "
+                                 "been created."), "a product outside the cart's sales channel: 400")
+tap.errors(common.error_problems(post("/store/carts", {"region_id": EU, "sales_channel_id": "sc_cartcore_test",
+                                                       "items": [{"variant_id": TEE, "quantity": 1}]}), 400,
+                                 "invalid_data", "The products [Medusa T-Shirt] must belong to the sales channel on "
+                                 "which the cart has been created."), "... also as an item on create")
+sql("DELETE FROM cart WHERE sales_channel_id = 'sc_cartcore_test'")
+sql("DELETE FROM sales_channel WHERE id = 'sc_cartcore_test'")  # the suite's other scripts share the database
+
 # a customer's cart: the add answer's customer (157)
 ccid = new_cart(token=token)
 r = add(ccid, SWEAT_L, 1, token=token)
