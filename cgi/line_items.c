@@ -12,11 +12,13 @@
  * same variant with equal metadata (085, 086); its price is the catalogue's for the cart's
  * region, customer and the line's new quantity (extras 085-089); stock is the variant's
  * inventory_quantity as it is now (manage_inventory, allow_backorder). Every change deletes the
- * cart's shipping methods (extras 074) and sets its payment sessions' amount to the new total.
+ * cart's shipping methods (extras 074) and re-syncs its payment sessions (cart_payment_sync:
+ * amounts = the new total with taxes forced; a total of 0 or less deletes them).
  */
 #include <limits.h>
 #include <string.h>
 
+#include "cgi/cart_checkout.h"
 #include "cgi/cart_view.h"
 #include "cgi/carts.h"
 #include "cgi/catalogue_util.h"
@@ -97,17 +99,6 @@ static int same_metadata(const char *stored, struct json_object *want)
 	return eq;
 }
 
-/* Sets the payment sessions' amount to the cart's total as it is now, taxes forced (Medusa's setPaymentSessions). */
-static enum api_err sync_sessions(struct req *r, const char *cart_id)
-{
-	struct cart_model m;
-	enum api_err e = cart_model_load(r, cart_id, 0, 1, &m);
-	if (e != API_OK)
-		return e;
-	enum store_rc rc = line_item_store_session_amounts(&r->w->db, &r->arena, cart_id, m.totals.total);
-	return rc == STORE_OK ? API_OK : respond_fail(r, store_fail(rc), NULL);
-}
-
 enum api_err line_items_reprice(struct req *r, const struct cart_model *m)
 {
 	for (size_t i = 0; i < m->n_items; i++) {
@@ -128,7 +119,7 @@ enum api_err line_items_reprice(struct req *r, const struct cart_model *m)
 		if (rc != STORE_OK)
 			return respond_fail(r, store_fail(rc), NULL);
 	}
-	return m->sessions.nrows ? sync_sessions(r, m->id) : API_OK;
+	return m->sessions.nrows ? cart_payment_sync(r, m->id) : API_OK;
 }
 
 /* After a change: drop the shipping methods, then re-sync the sessions' amount with the new total. */
@@ -138,7 +129,7 @@ static enum api_err after_change(struct req *r, const struct cart_model *before)
 	enum store_rc rc = before->n_methods ? line_item_store_drop_methods(&r->w->db, &r->arena, cart_id) : STORE_OK;
 	if (rc != STORE_OK)
 		return respond_fail(r, store_fail(rc), NULL);
-	return before->sessions.nrows ? sync_sessions(r, cart_id) : API_OK;
+	return before->sessions.nrows ? cart_payment_sync(r, cart_id) : API_OK;
 }
 
 /*

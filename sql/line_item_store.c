@@ -26,8 +26,6 @@ static const char SQL_DELETE[] = "DELETE FROM line_item WHERE id = ? AND cart_id
 static const char SQL_TOUCH[] =
 	"UPDATE line_item SET has_shipping = 0, updated_at = CURRENT_TIMESTAMP(3) WHERE cart_id = ?";
 static const char SQL_DROP_METHODS[] = "DELETE FROM shipping_method WHERE cart_id = ?";
-static const char SQL_SESSION_AMOUNTS[] =
-	"UPDATE payment_session SET amount = ?, updated_at = CURRENT_TIMESTAMP(3) WHERE cart_id = ? AND amount <> ?";
 static const char SQL_STOCK[] =
 	"SELECT inventory_quantity, allow_backorder, manage_inventory FROM product_variant "
 	"WHERE id = ? AND deleted_at IS NULL";
@@ -61,12 +59,6 @@ enum store_rc line_item_store_drop_methods(struct db *db, struct arena *a, const
 {
 	struct db_param p = db_str(cart_id);
 	return store_rc_of(db_exec(db, a, SQL_DROP_METHODS, &p, 1, NULL, NULL));
-}
-
-enum store_rc line_item_store_session_amounts(struct db *db, struct arena *a, const char *cart_id, long long amount)
-{
-	struct db_param p[3] = { db_int(amount), db_str(cart_id), db_int(amount) };
-	return store_rc_of(db_exec(db, a, SQL_SESSION_AMOUNTS, p, 3, NULL, NULL));
 }
 
 enum store_rc line_item_store_stock(struct db *db, struct arena *a, const char *variant_id, struct line_item_stock *s)

@@ -1,7 +1,7 @@
 /*
  * line_item_store: the writes behind the line-item routes (cgi/line_items.c): insert, update
- * and delete a cart's lines, drop its shipping methods, keep its payment sessions' amount, and
- * read a variant's stock as it is now (not the catalogue snapshot: stock moves at checkout).
+ * and delete a cart's lines, drop its shipping methods, and read a variant's stock as it is
+ * now (not the catalogue snapshot: stock moves at checkout).
  * Every statement runs in the request transaction, after the cart row was locked.
  */
 #ifndef LINE_ITEM_STORE_H
@@ -28,9 +28,6 @@ enum store_rc line_item_store_delete(struct db *db, struct arena *a, const char 
 
 /* Deletes the cart's shipping methods (a line change drops them, transcripts-store-extras 074). */
 enum store_rc line_item_store_drop_methods(struct db *db, struct arena *a, const char *cart_id);
-
-/* Sets the amount of the cart's payment sessions (Medusa re-syncs them after a line change). */
-enum store_rc line_item_store_session_amounts(struct db *db, struct arena *a, const char *cart_id, long long amount);
 
 /* The live variant's stock: *found, and inventory_quantity, allow_backorder, manage_inventory. */
 struct line_item_stock {
