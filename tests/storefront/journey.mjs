@@ -251,13 +251,20 @@ async function addressStep(country, a) {
     "shipping-phone-input": a.phone,
   }
   if (a.email) fields["shipping-email-input"] = a.email
-  for (const [id, v] of Object.entries(fields)) await fillChecked(id, v)
-  await byTest("shipping-country-select", c).selectOption(country)
-  // a late re-render could have reset the form: check every value before submitting
-  for (const [id, v] of Object.entries(fields)) {
-    const got = await byTest(id, c).inputValue()
-    if (got !== v) throw new Error(`address form: ${id} holds "${got}", not "${v}"`)
+  // a late re-render (the cart arriving) resets the form from the cart: fill until it holds
+  let wrong = []
+  for (let attempt = 0; attempt < 3; attempt++) {
+    for (const [id, v] of Object.entries(fields)) await fillChecked(id, v)
+    await byTest("shipping-country-select", c).selectOption(country)
+    wrong = []
+    for (const [id, v] of Object.entries(fields)) {
+      const got = await byTest(id, c).inputValue()
+      if (got !== v) wrong.push(`${id} holds "${got}", not "${v}"`)
+    }
+    if ((await byTest("shipping-country-select", c).inputValue()) !== country) wrong.push(`country is not ${country}`)
+    if (!wrong.length) break
   }
+  if (wrong.length) throw new Error(`address form: ${wrong.join("; ")}`)
   await byTest("submit-address-button", c).click()
   await page.waitForURL(/\/checkout\?step=delivery/, { timeout: TIMEOUT })
   await expectText(byTest("shipping-address-summary", c), a.address, "shipping address summary")
