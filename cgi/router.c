@@ -13,6 +13,7 @@
 #include "cgi/cart_complete.h"
 #include "cgi/store_orders.h"
 #include "cgi/cart_checkout.h"
+#include "cgi/cart_update.h"
 
 #include <string.h>
 #include <strings.h>
@@ -102,6 +103,8 @@ static const struct route routes[] = {
 	{ "DELETE", "/store/carts/:id/payment-sessions/:provider_id", cart_payment_session_delete, AUTH_NONE, 0 },
 	{ "POST", "/store/carts/:id/payment-sessions/:provider_id/refresh", cart_payment_session_refresh, AUTH_NONE, 0 },
 	{ "POST", "/store/carts/:id/taxes", cart_taxes, AUTH_NONE, 0 },
+	{ "POST", "/store/carts/:id", cart_update, AUTH_NONE, 1 },
+	{ "DELETE", "/store/carts/:id/discounts/:code", cart_discount_delete, AUTH_NONE, 0 },
 };
 
 /*
