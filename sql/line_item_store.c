@@ -26,6 +26,10 @@ static const char SQL_DELETE[] = "DELETE FROM line_item WHERE id = ? AND cart_id
 static const char SQL_TOUCH[] =
 	"UPDATE line_item SET has_shipping = 0, updated_at = CURRENT_TIMESTAMP(3) WHERE cart_id = ?";
 static const char SQL_DROP_METHODS[] = "DELETE FROM shipping_method WHERE cart_id = ?";
+/* Medusa's deleteShippingMethods also sets has_shipping false on every line (extras 074) */
+static const char SQL_NO_SHIPPING[] =
+	"UPDATE line_item SET updated_at = IF(has_shipping <=> 0, updated_at, CURRENT_TIMESTAMP(3)), has_shipping = 0 "
+	"WHERE cart_id = ?";
 static const char SQL_STOCK[] =
 	"SELECT inventory_quantity, allow_backorder, manage_inventory FROM product_variant "
 	"WHERE id = ? AND deleted_at IS NULL";
@@ -58,7 +62,10 @@ enum store_rc line_item_store_delete(struct db *db, struct arena *a, const char 
 enum store_rc line_item_store_drop_methods(struct db *db, struct arena *a, const char *cart_id)
 {
 	struct db_param p = db_str(cart_id);
-	return store_rc_of(db_exec(db, a, SQL_DROP_METHODS, &p, 1, NULL, NULL));
+	enum db_rc rc = db_exec(db, a, SQL_DROP_METHODS, &p, 1, NULL, NULL);
+	if (rc == DB_OK)
+		rc = db_exec(db, a, SQL_NO_SHIPPING, &p, 1, NULL, NULL);
+	return store_rc_of(rc);
 }
 
 enum store_rc line_item_store_stock(struct db *db, struct arena *a, const char *variant_id, struct line_item_stock *s)
