@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cgi/cart_update.h"
+#include "cgi/cart_checkout.h"
 #include "cgi/cart_view.h"
 #include "cgi/catalogue_util.h"
 #include "cgi/router.h"
@@ -593,11 +594,7 @@ static enum api_err sync_sessions(struct upd *x)
 	struct req *r = x->r;
 	if (!x->m.sessions.nrows || x->switching || body_str(r->json, "region_id") || x->completed)
 		return API_OK;
-	struct cart_model after;
-	enum api_err e = cart_model_load(r, x->m.id, 0, 1, &after);
-	if (e != API_OK)
-		return e;
-	return store_fail(cart_update_store_sync_sessions(&r->w->db, &r->arena, x->m.id, after.totals.total, x->u.now));
+	return cart_payment_sync(r, x->m.id);
 }
 
 enum api_err cart_update(struct req *r)

@@ -57,8 +57,6 @@ static const char SQL_REPRICE_ITEM[] =
 static const char SQL_DELETE_ITEM[] = "DELETE FROM line_item WHERE id = ? AND cart_id = ?";
 static const char SQL_DELETE_METHODS[] = "DELETE FROM shipping_method WHERE cart_id = ? AND order_id IS NULL";
 static const char SQL_DELETE_SESSIONS[] = "DELETE FROM payment_session WHERE cart_id = ?";
-static const char SQL_SYNC_SESSIONS[] =
-	"UPDATE payment_session SET updated_at = IF(amount <=> ?, updated_at, ?), amount = ? WHERE cart_id = ?";
 #define CART_SAME(col) col " <=> ?"
 static const char SQL_UPDATE_CART[] =
 	"UPDATE cart SET updated_at = IF(" CART_SAME("email") " AND " CART_SAME("customer_id") " AND "
@@ -264,15 +262,4 @@ enum store_rc cart_update_store_apply(struct db *db, struct arena *a, const stru
 	if (rc == DB_FK)
 		return STORE_NO_COUNTRY;
 	return store_rc_of(rc);
-}
-
-enum store_rc cart_update_store_sync_sessions(struct db *db, struct arena *a, const char *cart_id,
-					      long long total, const char *now)
-{
-	if (total <= 0) {
-		struct db_param p[1] = { db_str(cart_id) };
-		return store_rc_of(db_exec(db, a, SQL_DELETE_SESSIONS, p, 1, NULL, NULL));
-	}
-	struct db_param p[4] = { db_int(total), db_str(now), db_int(total), db_str(cart_id) };
-	return store_rc_of(db_exec(db, a, SQL_SYNC_SESSIONS, p, 4, NULL, NULL));
 }

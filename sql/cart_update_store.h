@@ -78,10 +78,4 @@ enum store_rc cart_update_store_discount(struct db *db, struct arena *a, const c
 					 const char *region_id, struct db_rows *rows);
 /* A live gift card by code (case-sensitive): id, is_disabled, region_id; no row if unknown. */
 enum store_rc cart_update_store_gift_card(struct db *db, struct arena *a, const char *code, struct db_rows *rows);
-/*
- * Brings the amount of the cart's payment sessions to total (updated_at moves where it
- * changes); total <= 0 deletes them, as Medusa's setPaymentSessions does.
- */
-enum store_rc cart_update_store_sync_sessions(struct db *db, struct arena *a, const char *cart_id,
-					      long long total, const char *now);
 #endif
