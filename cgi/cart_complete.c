@@ -182,16 +182,24 @@ static enum db_rc complete_work(struct db *db, void *vctx)
 
 	char now[24];
 	customer_db_time(req_epoch_ms(), now);
+	/*
+	 * The lines share created_at (as Medusa's); their ids come from one monotonic series so that
+	 * ORDER BY created_at, id reads an item's lines in the order they were computed (product
+	 * rate before type rate), not in the order of random ULID tails.
+	 */
+	char ulid[ULID_LEN + 1];
+	if (ulid_new(ulid) != 0)
+		return DB_ERROR;
 	for (size_t i = 0; i < ni; i++)
 		for (size_t k = 0; k < io[i].lines.n; k++) {
 			const struct totals_rate *t = &io[i].lines.v[k];
-			if ((rc = order_store_tax_line(db, a, 0, items[i].id, t->rate, t->name, t->code, now)) != DB_OK)
+			if ((rc = order_store_tax_line(db, a, 0, ulid, items[i].id, t->rate, t->name, t->code, now)) != DB_OK)
 				return rc;
 		}
 	for (size_t i = 0; i < nm; i++)
 		for (size_t k = 0; k < mo[i].lines.n; k++) {
 			const struct totals_rate *t = &mo[i].lines.v[k];
-			if ((rc = order_store_tax_line(db, a, 1, ms[i].id, t->rate, t->name, t->code, now)) != DB_OK)
+			if ((rc = order_store_tax_line(db, a, 1, ulid, ms[i].id, t->rate, t->name, t->code, now)) != DB_OK)
 				return rc;
 		}
 

@@ -7,6 +7,7 @@
  */
 #include "sql/order_store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -437,12 +438,15 @@ static const char SQL_METHOD_TAX_LINE[] =
 	"INSERT INTO shipping_method_tax_line (id, created_at, updated_at, rate, name, code, shipping_method_id) "
 	"VALUES (?, ?, ?, ?, ?, ?, ?)";
 
-enum db_rc order_store_tax_line(struct db *db, struct arena *a, int method, const char *owner_id,
-				const char *rate, const char *name, const char *code, const char *now)
+enum db_rc order_store_tax_line(struct db *db, struct arena *a, int method, char ulid[ULID_LEN + 1],
+				const char *owner_id, const char *rate, const char *name, const char *code,
+				const char *now)
 {
-	char id[64];
-	if (ulid_id(method ? "smtl" : "litl", id, sizeof(id)) != 0)
+	/* the next ULID of this completion's series: one item's lines read back in insertion order */
+	if (ulid_next(ulid) != 0 && ulid_new(ulid) != 0)
 		return DB_ERROR;
+	char id[64];
+	snprintf(id, sizeof(id), "%s_%s", method ? "smtl" : "litl", ulid);
 	struct db_param p[7] = {
 		db_str(id), db_str(now), db_str(now), db_str(rate ? rate : "0"), db_str(name), db_str(code),
 		db_str(owner_id),

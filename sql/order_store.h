@@ -15,6 +15,7 @@
 #include "common/arena.h"
 #include "common/customer_json.h"
 #include "common/rowjson.h"
+#include "common/ulid.h"
 #include "sql/customer_store.h"
 #include "sql/db.h"
 
@@ -137,9 +138,12 @@ enum db_rc order_store_cart_lock(struct db *db, struct arena *a, const char *car
  */
 enum db_rc order_store_touch_cart(struct db *db, struct arena *a, const char *cart_id);
 
-/* A persisted tax line of an item (method 0) or a shipping method (method 1). */
-enum db_rc order_store_tax_line(struct db *db, struct arena *a, int method, const char *owner_id,
-				const char *rate, const char *name, const char *code, const char *now);
+/*
+ * A persisted tax line of an item (method 0) or a shipping method (method 1); its id is the next
+ * ULID after ulid (which is advanced), so lines written with one series read back in order.
+ */
+enum db_rc order_store_tax_line(struct db *db, struct arena *a, int method, char ulid[ULID_LEN + 1],
+				const char *owner_id, const char *rate, const char *name, const char *code, const char *now);
 
 /*
  * Takes quantity units of a variant's stock (Medusa without an inventory module:
