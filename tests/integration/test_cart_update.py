@@ -414,6 +414,16 @@ r = update(nb, {"shipping_address": None, "billing_address": None})
 tap.check(r.status == 200 and cart_of(r).get("shipping_address") is None and cart_of(r).get("billing_address_id") is None,
           "null addresses: unlinked", r.brief())
 
+# an update without region_id re-syncs the payment sessions left on the cart (Medusa's route)
+ps = new_cart(EU)
+add_item(ps, TSHIRT, 1, 1950)
+add_session(ps, 1)
+r = update(ps, {"email": common.unique_email("sessions")})
+c = cart_of(r)
+tap.check(r.status == 200 and [s["amount"] for s in c.get("payment_sessions", [])] == [c.get("total")] == [2340],
+          "an update re-syncs the payment session's amount to the total (2340)",
+          common.short([c.get("payment_sessions"), c.get("total")]))
+
 # ---- sales channel, context ----
 sc = before.get("sales_channel_id")
 tap.errors(common.error_problems(update(cid, {"sales_channel_id": "sc_nope"}), 404, "not_found",
