@@ -272,10 +272,12 @@ def _line(cart_json, variant):
     return [i for i in (cart_json or {}).get("items") or [] if i.get("variant_id") == variant]
 
 
-def adds_one_cart(check, note, ports, region_id, variant, seconds=4.0, conns=16, label=""):
+def adds_one_cart(check, note, ports, region_id, variant, seconds=4.0, conns=16, label="", known=None):
     """conns kept connections add 1 x variant to ONE cart for `seconds`: the line's final quantity is
     the number of 200 answers, each 200 answer shows a distinct quantity (1..n: the adds were
-    serialised), no 5xx other than 503 (nothing applied)."""
+    serialised), no 5xx other than 503 (nothing applied).
+    known: (pending, reason) for a loss already reported and being fixed elsewhere: the two loss
+    checks then call pending(name, reason + what was measured) when they fail (never pass)."""
     cart = new_cart(ports[0], region_id)
     add_line(ports[0], cart, variant, 1)  # the line exists: every add below is a merge
     stop = time.time() + seconds
@@ -318,10 +320,15 @@ def adds_one_cart(check, note, ports, region_id, variant, seconds=4.0, conns=16,
     check(oks > 0 and not bad, "%s%d connections adding one variant to one cart: every answer 200 (or 503, nothing "
           "applied), %d of 200" % (label, conns, oks), "answers %s; %s" % (counts, [s for s in seen if isinstance(s, tuple)][:3]))
     shown = sorted(s for s in seen if isinstance(s, int))
-    check(len(lines) == 1 and qty == 1 + oks, "%sone line whose quantity (%s) is 1 + the number of 200 answers "
-          "(%d): nothing lost" % (label, qty, oks), final.brief(400) if len(lines) != 1 else "quantity %s" % qty)
-    check(shown == list(range(2, oks + 2)), "%seach 200 answer shows its own quantity, 2..%d, none twice: the "
-          "adds were serialised" % (label, oks + 1), "seen %s" % _gaps(shown, oks + 2))
+    for cond, name, why in (
+            (len(lines) == 1 and qty == 1 + oks, "%sone line whose quantity (%s) is 1 + the number of 200 answers "
+             "(%d): nothing lost" % (label, qty, oks), final.brief(400) if len(lines) != 1 else "quantity %s" % qty),
+            (shown == list(range(2, oks + 2)), "%seach 200 answer shows its own quantity, 2..%d, none twice: the "
+             "adds were serialised" % (label, oks + 1), "seen %s" % _gaps(shown, oks + 2))):
+        if not cond and known:
+            known[0](name, "%s; measured: %s" % (known[1], why))
+        else:
+            check(cond, name, why)
     return cart
 
 
@@ -440,7 +447,7 @@ def last_unit_race(check, note, ports, region_id, variant, reset_stock, stock_of
           "0, the losing cart still open" % (label, rounds), "; ".join(bad[:3]))
 
 
-def adds_racing_complete(check, note, ports, region_id, variant, stock_of, conns=8, seconds=2.0, label=""):
+def adds_racing_complete(check, note, ports, region_id, variant, stock_of, conns=8, seconds=2.0, label="", known=None):
     """A ready cart of 1 x variant gets adds from `conns` connections while 4 more complete it: the
     order holds exactly the quantity the cart shows afterwards (1 + the adds answered 200, none
     after the completion), its payment is its total, the stock went down by that quantity, and
@@ -493,5 +500,9 @@ def adds_racing_complete(check, note, ports, region_id, variant, stock_of, conns
               before, after))
     name = "%sthe cart's quantity is 1 + the adds answered 200 (%d): none lost, none after the completion" % (
         label, counts.get(200, 0))
-    check(oq == 1 + counts.get(200, 0), name, "order line %s" % oq)
+    ok = oq == 1 + counts.get(200, 0)
+    if not ok and known:
+        known[0](name, "%s; measured: order line %s" % (known[1], oq))
+    else:
+        check(ok, name, "order line %s" % oq)
 
