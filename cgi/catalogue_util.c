@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/customer_json.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/query.h"
 #include "common/respond.h"
@@ -66,19 +67,18 @@ unsigned char *catq_select(struct req *r, const struct qe_query *q, const struct
 	return sel;
 }
 
-/* Appends the rows of links whose column key_col equals region_id, as objects of cols from column c0. */
-void catq_linked(struct buf *b, const struct db_rows *rows, unsigned key_col, const char *region_id,
-		   const struct rowj_col *cols, size_t ncols, unsigned c0)
+/* Appends the rows whose column key_col equals key (all with NULL), as objects of cols from column c0. */
+void catq_linked(struct buf *b, const struct db_rows *rows, unsigned key_col, const char *key,
+		 const struct rowj_col *cols, size_t ncols, unsigned c0)
 {
-	int n = 0;
-	buf_addc(b, '[');
+	struct env l;
+	env_list(&l, b);
 	for (size_t i = 0; i < rows->nrows; i++) {
-		const char *k = db_cell(rows, i, key_col);
-		if (!k || strcmp(k, region_id) != 0)
+		const char *k = key ? db_cell(rows, i, key_col) : NULL;
+		if (key && (!k || strcmp(k, key) != 0))
 			continue;
-		if (n++)
-			buf_addc(b, ',');
+		env_item(&l);
 		rowj_object(b, cols, ncols, &rows->cells[i * rows->ncols + c0], NULL);
 	}
-	buf_addc(b, ']');
+	env_end(&l);
 }

@@ -25,8 +25,9 @@ const char *catq_param(struct req *r, int i);
 /* sel[i] = column i is in the query's select (arena memory, n entries). */
 unsigned char *catq_select(struct req *r, const struct qe_query *q, const struct rowj_col *cols, size_t n);
 /*
- * Appends a JSON array of the rows whose column key_col equals key, each as an object of cols
- * from column c0 (a region's countries or providers out of region_store_links).
+ * Appends a JSON array of the rows whose column key_col equals key (every row when key is
+ * NULL), each as an object of cols from column c0 (a region's countries or providers out of
+ * region_store_links; a list answer's plain entities).
  */
 void catq_linked(struct buf *b, const struct db_rows *rows, unsigned key_col, const char *key,
 		 const struct rowj_col *cols, size_t ncols, unsigned c0);

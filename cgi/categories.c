@@ -29,6 +29,7 @@
 #include "cgi/catalogue.h"
 #include "cgi/catalogue_util.h"
 #include "cgi/router.h"
+#include "common/envelope.h"
 #include "common/respond.h"
 #include "sql/taxonomy_store.h"
 
@@ -209,19 +210,16 @@ enum api_err categories_list(struct req *r)
 		.col_order = entity_order, .descendants = qe_bool(&q, "include_descendants_tree") == 1,
 	};
 	t.full_descendants = t.descendants;
-	buf_addc(r->out, '{');
-	qe_w_member_num(r->out, "count", (double)count);
-	buf_addc(r->out, ',');
-	qe_w_member_num(r->out, "offset", q.offset_echo);
-	buf_addc(r->out, ',');
-	qe_w_member_num(r->out, "limit", q.limit_echo);
-	buf_adds(r->out, ",\"product_categories\":[");
+	struct env ans, list;
+	env_object(&ans, r->out);
+	env_page(&ans, (long long)count, q.limit_echo, q.offset_echo, ENV_COUNT_OFFSET_LIMIT);
+	env_key_list(&ans, "product_categories", &list);
 	for (long long k = q.offset; k < (long long)count && k - q.offset < q.limit; k++) {
-		if (k > q.offset)
-			buf_addc(r->out, ',');
+		env_item(&list);
 		category_json(r->out, &t, &q, match[k]);
 	}
-	buf_adds(r->out, "]}");
+	env_end(&list);
+	env_end(&ans);
 	return API_OK;
 }
 
@@ -248,9 +246,10 @@ enum api_err categories_get(struct req *r)
 	for (size_t i = 0; i < rows.nrows; i++) {
 		if (strcmp(row(&rows, i)[0], id) != 0 || !visible(&rows, i))
 			continue;
-		buf_adds(r->out, "{\"product_category\":");
+		struct env ans;
+		env_one(&ans, r->out, "product_category");
 		category_json(r->out, &t, &q, i);
-		buf_addc(r->out, '}');
+		env_end(&ans);
 		return API_OK;
 	}
 	return respond_fail(r, E_NOT_FOUND, "ProductCategory with id: %s, is_internal: false, is_active: true was not found",

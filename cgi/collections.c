@@ -11,6 +11,7 @@
 #include "cgi/catalogue.h"
 #include "cgi/catalogue_util.h"
 #include "cgi/router.h"
+#include "common/envelope.h"
 #include "common/respond.h"
 #include "sql/taxonomy_store.h"
 
@@ -38,19 +39,12 @@ enum api_err collections_list(struct req *r)
 	enum store_rc rc = collection_store_list(&r->w->db, &r->arena, &f, q.limit, q.offset, &rows, &count);
 	if (rc != STORE_OK)
 		return store_fail(rc);
-	buf_adds(r->out, "{\"collections\":[");
-	for (size_t i = 0; i < rows.nrows; i++) {
-		if (i)
-			buf_addc(r->out, ',');
-		rowj_object(r->out, collection_cols, COLLECTION_NCOLS, &rows.cells[i * rows.ncols], NULL);
-	}
-	buf_adds(r->out, "],");
-	qe_w_member_num(r->out, "count", (double)count);
-	buf_addc(r->out, ',');
-	qe_w_member_num(r->out, "limit", q.limit_echo);
-	buf_addc(r->out, ',');
-	qe_w_member_num(r->out, "offset", q.offset_echo);
-	buf_addc(r->out, '}');
+	struct env ans;
+	env_object(&ans, r->out);
+	env_key(&ans, "collections");
+	catq_linked(r->out, &rows, 0, NULL, collection_cols, COLLECTION_NCOLS, 0);
+	env_page(&ans, count, q.limit_echo, q.offset_echo, ENV_COUNT_LIMIT_OFFSET);
+	env_end(&ans);
 	return API_OK;
 }
 
@@ -66,8 +60,9 @@ enum api_err collections_get(struct req *r)
 		return store_fail(rc);
 	if (!rows.nrows)
 		return respond_fail(r, E_NOT_FOUND, "Product collection with id: %s was not found", id);
-	buf_adds(r->out, "{\"collection\":");
+	struct env ans;
+	env_one(&ans, r->out, "collection");
 	rowj_object(r->out, collection_cols, COLLECTION_NCOLS, rows.cells, NULL);
-	buf_addc(r->out, '}');
+	env_end(&ans);
 	return API_OK;
 }

@@ -7,6 +7,7 @@
 #include "cgi/catalogue.h"
 #include "cgi/catalogue_util.h"
 #include "cgi/router.h"
+#include "common/envelope.h"
 #include "common/respond.h"
 #include "sql/region_store.h"
 
@@ -26,10 +27,12 @@ enum api_err gift_cards_get(struct req *r)
 		return store_fail(rc);
 	if (!rows.nrows)
 		return respond_fail(r, E_NOT_FOUND, "Gift card with code: %s was not found", code);
-	buf_adds(r->out, "{\"gift_card\":");
-	size_t m = rowj_open(r->out, card_cols, CARD_NCOLS, rows.cells, NULL);
-	rowj_key(r->out, &m, "region");
+	struct env ans, card;
+	env_one(&ans, r->out, "gift_card");
+	env_resume(&card, r->out, rowj_open(r->out, card_cols, CARD_NCOLS, rows.cells, NULL));
+	env_key(&card, "region");
 	rowj_object(r->out, region_cols, REGION_NCOLS, rows.cells + CARD_NCOLS, NULL);
-	buf_adds(r->out, "}}");
+	env_end(&card);
+	env_end(&ans);
 	return API_OK;
 }

@@ -17,6 +17,7 @@
 #include "cgi/catalogue_util.h"
 #include "cgi/product_tags.h"
 #include "cgi/router.h"
+#include "common/envelope.h"
 #include "common/respond.h"
 
 /* Store/AdminGetProduct{Tags,Types}Params in declaration order, then FindPaginationParams' */
@@ -70,19 +71,12 @@ enum api_err taxons_list(struct req *r, enum taxon_kind kind)
 	enum store_rc rc = taxon_store_list(&r->w->db, &r->arena, kind, &f, q.limit, q.offset, &rows, &count);
 	if (rc != STORE_OK)
 		return store_fail(rc);
-	buf_adds(r->out, kind == TAXON_TAG ? "{\"product_tags\":[" : "{\"product_types\":[");
-	for (size_t i = 0; i < rows.nrows; i++) {
-		if (i)
-			buf_addc(r->out, ',');
-		rowj_object(r->out, taxon_cols, TAXON_NCOLS, &rows.cells[i * rows.ncols], NULL);
-	}
-	buf_adds(r->out, "],");
-	qe_w_member_num(r->out, "count", (double)count);
-	buf_addc(r->out, ',');
-	qe_w_member_num(r->out, "offset", q.offset_echo);
-	buf_addc(r->out, ',');
-	qe_w_member_num(r->out, "limit", q.limit_echo);
-	buf_addc(r->out, '}');
+	struct env ans;
+	env_object(&ans, r->out);
+	env_key(&ans, kind == TAXON_TAG ? "product_tags" : "product_types");
+	catq_linked(r->out, &rows, 0, NULL, taxon_cols, TAXON_NCOLS, 0);
+	env_page(&ans, count, q.limit_echo, q.offset_echo, ENV_COUNT_OFFSET_LIMIT);
+	env_end(&ans);
 	return API_OK;
 }
 

@@ -14,6 +14,7 @@
 #include "cgi/catalogue.h"
 #include "cgi/catalogue_util.h"
 #include "cgi/router.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/respond.h"
 #include "sql/region_store.h"
@@ -108,20 +109,16 @@ enum api_err regions_list(struct req *r)
 	if (rc != STORE_OK)
 		return store_fail(rc);
 	const unsigned char *sel = catq_select(r, &q, region_cols, REGION_NCOLS);
-	buf_adds(r->out, "{\"regions\":[");
+	struct env ans, list;
+	env_object(&ans, r->out);
+	env_key_list(&ans, "regions", &list);
 	for (size_t i = 0; i < rows.nrows; i++) {
-		if (i)
-			buf_addc(r->out, ',');
+		env_item(&list);
 		region_json(r->out, &q, sel, &rows, i, &links);
 	}
-	buf_addc(r->out, ']');
-	buf_addc(r->out, ',');
-	qe_w_member_num(r->out, "count", (double)count);
-	buf_addc(r->out, ',');
-	qe_w_member_num(r->out, "limit", q.limit_echo);
-	buf_addc(r->out, ',');
-	qe_w_member_num(r->out, "offset", q.offset_echo);
-	buf_addc(r->out, '}');
+	env_end(&list);
+	env_page(&ans, count, q.limit_echo, q.offset_echo, ENV_COUNT_LIMIT_OFFSET);
+	env_end(&ans);
 	return API_OK;
 }
 
@@ -144,8 +141,9 @@ enum api_err regions_get(struct req *r)
 		return store_fail(rc);
 	if (!rows.nrows)
 		return respond_fail(r, E_NOT_FOUND, "Region with %s was not found", id);
-	buf_adds(r->out, "{\"region\":");
+	struct env ans;
+	env_one(&ans, r->out, "region");
 	region_json(r->out, &q, catq_select(r, &q, region_cols, REGION_NCOLS), &rows, 0, &links);
-	buf_addc(r->out, '}');
+	env_end(&ans);
 	return API_OK;
 }

@@ -23,6 +23,7 @@
 #include "cgi/router.h"
 #include "common/body.h"
 #include "common/customer_json.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/jwt.h"
 #include "common/qengine.h"
@@ -103,9 +104,10 @@ static enum api_err answer(struct req *r, struct order *o, const struct qe_query
 	struct order_shape s = shape_of(q, pick);
 	if (s.legacy && (rc = order_store_products(&r->w->db, &r->arena, o, &rel)) != STORE_OK)
 		return store_fail(rc);
-	buf_adds(r->out, "{\"order\":");
+	struct env ans;
+	env_one(&ans, r->out, "order");
 	order_json(r->out, o, &rel, &s);
-	buf_addc(r->out, '}');
+	env_end(&ans);
 	return API_OK;
 }
 
