@@ -19,6 +19,7 @@
 #include "cgi/router.h"
 #include "cgi/order_json.h"
 #include "common/customer_json.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/qengine.h"
 #include "common/query.h"
@@ -351,23 +352,20 @@ enum api_err orders_list(struct req *r)
 		p += k + (p[k] == ',');
 	}
 	shape.legacy_only = shape.legacy != 0;
-	buf_adds(r->out, "{\"orders\":[");
+	struct env ans, list;
+	env_object(&ans, r->out);
+	env_key_list(&ans, "orders", &list);
 	for (size_t i = 0; i < n; i++) {
 		struct order_rel rel;
 		if ((rc = order_store_relations(&r->w->db, &r->arena, &orders[i], &rel)) != STORE_OK ||
 		    (shape.legacy && (rc = order_store_products(&r->w->db, &r->arena, &orders[i], &rel)) != STORE_OK))
 			return store_fail(rc);
-		if (i)
-			buf_addc(r->out, ',');
+		env_item(&list);
 		order_json(r->out, &orders[i], &rel, &shape);
 	}
-	buf_adds(r->out, "],\"count\":");
-	buf_addll(r->out, count);
-	buf_adds(r->out, ",\"offset\":");
-	json_w_number(r->out, offset);
-	buf_adds(r->out, ",\"limit\":");
-	json_w_number(r->out, limit);
-	buf_addc(r->out, '}');
+	env_end(&list);
+	env_page(&ans, count, limit, offset, ENV_COUNT_OFFSET_LIMIT);
+	env_end(&ans);
 	return API_OK;
 }
 
@@ -381,6 +379,6 @@ enum api_err payment_methods_list(struct req *r)
 	enum api_err e = customers_load_me(r, &c);
 	if (e != API_OK)
 		return e;
-	buf_adds(r->out, "{\"payment_methods\":[]}");
+	env_empty_list(r->out, "payment_methods");
 	return API_OK;
 }

@@ -12,6 +12,7 @@
 
 #include "cgi/product_view.h"
 #include "cgi/router.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/qengine.h"
 #include "common/respond.h"
@@ -314,19 +315,16 @@ enum api_err products_list(struct req *r)
 			hits[n++] = &s->products[i];
 	sort_page(hits, n, &q);
 	struct buf *b = r->out;
-	buf_adds(b, "{\"products\":[");
+	struct env ans, list;
+	env_object(&ans, b);
+	env_key_list(&ans, "products", &list);
 	for (size_t i = (size_t)q.offset, k = 0; i < n && k < (size_t)q.limit; i++, k++) {
-		if (k)
-			buf_addc(b, ',');
+		env_item(&list);
 		pv_w_product(b, &c, hits[i], &q);
 	}
-	buf_adds(b, "],\"count\":");
-	buf_addll(b, (long long)n);
-	buf_addc(b, ',');
-	qe_w_member_num(b, "offset", q.offset_echo);
-	buf_addc(b, ',');
-	qe_w_member_num(b, "limit", q.limit_echo);
-	buf_addc(b, '}');
+	env_end(&list);
+	env_page(&ans, (long long)n, q.limit_echo, q.offset_echo, ENV_COUNT_OFFSET_LIMIT);
+	env_end(&ans);
 	pv_cache_put(r, &c, 'L');
 	return API_OK;
 }
@@ -355,9 +353,10 @@ enum api_err products_get(struct req *r)
 	/* by id: any status; with a key, only the key's channels (Medusa: 400) */
 	if (c.key && !pv_in_scope(&c, p))
 		return respond_fail(r, E_INVALID_DATA, "Provided request body contains errors. Please check the data and retry the request");
-	buf_adds(r->out, "{\"product\":");
+	struct env ans;
+	env_one(&ans, r->out, "product");
 	pv_w_product(r->out, &c, p, &q);
-	buf_addc(r->out, '}');
+	env_end(&ans);
 	pv_cache_put(r, &c, 'P');
 	return API_OK;
 }
@@ -365,6 +364,6 @@ enum api_err products_get(struct req *r)
 enum api_err products_search(struct req *r)
 {
 	/* no search plugin: Medusa's default search service answers no hits */
-	buf_adds(r->out, "{\"hits\":[]}");
+	env_empty_list(r->out, "hits");
 	return API_OK;
 }

@@ -13,6 +13,7 @@
 #include "cgi/catalogue.h"
 #include "cgi/catalogue_util.h"
 #include "cgi/router.h"
+#include "common/envelope.h"
 #include "common/respond.h"
 #include "sql/taxonomy_store.h"
 
@@ -39,17 +40,8 @@ static void reason_json(struct buf *b, const struct db_rows *rows, size_t i)
 	else
 		buf_adds(b, "null");
 	rowj_key(b, &m, "return_reason_children");
-	buf_addc(b, '[');
-	int n = 0;
-	for (size_t k = 0; k < rows->nrows; k++) {
-		const char *p = row(rows, k)[RR_PARENT];
-		if (!p || strcmp(p, cells[0]) != 0)
-			continue;
-		if (n++)
-			buf_addc(b, ',');
-		rowj_object(b, return_reason_cols, RETURN_REASON_NCOLS, row(rows, k), NULL);
-	}
-	buf_adds(b, "]}");
+	catq_linked(b, rows, RR_PARENT, cells[0], return_reason_cols, RETURN_REASON_NCOLS, 0);
+	buf_addc(b, '}');
 }
 
 enum api_err return_reasons_list(struct req *r)
@@ -58,16 +50,17 @@ enum api_err return_reasons_list(struct req *r)
 	enum store_rc rc = return_reason_store_all(&r->w->db, &r->arena, &rows);
 	if (rc != STORE_OK)
 		return store_fail(rc);
-	buf_adds(r->out, "{\"return_reasons\":[");
-	int n = 0;
+	struct env ans, list;
+	env_object(&ans, r->out);
+	env_key_list(&ans, "return_reasons", &list);
 	for (size_t i = 0; i < rows.nrows; i++) {
 		if (row(&rows, i)[RR_PARENT])
 			continue;
-		if (n++)
-			buf_addc(r->out, ',');
+		env_item(&list);
 		reason_json(r->out, &rows, i);
 	}
-	buf_adds(r->out, "]}");
+	env_end(&list);
+	env_end(&ans);
 	return API_OK;
 }
 
@@ -83,9 +76,10 @@ enum api_err return_reasons_get(struct req *r)
 	for (size_t i = 0; i < rows.nrows; i++) {
 		if (strcmp(row(&rows, i)[0], id) != 0)
 			continue;
-		buf_adds(r->out, "{\"return_reason\":");
+		struct env ans;
+		env_one(&ans, r->out, "return_reason");
 		reason_json(r->out, &rows, i);
-		buf_addc(r->out, '}');
+		env_end(&ans);
 		return API_OK;
 	}
 	return respond_fail(r, E_NOT_FOUND, "Return Reason with id: %s was not found.", id);

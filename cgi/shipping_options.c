@@ -22,6 +22,7 @@
 #include "cgi/catalogue.h"
 #include "cgi/catalogue_util.h"
 #include "cgi/router.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/pricing.h"
 #include "common/respond.h"
@@ -65,17 +66,8 @@ void shipping_option_json(struct buf *b, const struct db_rows *opts, size_t i, c
 	}
 
 	rowj_key(b, &m, "requirements");
-	buf_addc(b, '[');
 	/* requirements are keyed by shipping_option_id (column 1): scan */
-	int n = 0;
-	for (size_t k = 0; k < reqs->nrows; k++) {
-		if (strcmp(db_cell(reqs, k, 1), cells[0]) != 0)
-			continue;
-		if (n++)
-			buf_addc(b, ',');
-		rowj_object(b, requirement_cols, REQUIREMENT_NCOLS, &reqs->cells[k * reqs->ncols], NULL);
-	}
-	buf_addc(b, ']');
+	catq_linked(b, reqs, 1, cells[0], requirement_cols, REQUIREMENT_NCOLS, 0);
 
 	span(rates, cells[0], &first, &end);
 	/* without automatic taxes Medusa looks up no rate at all: tax_rates [] and no tax */
@@ -99,19 +91,18 @@ void shipping_option_json(struct buf *b, const struct db_rows *opts, size_t i, c
 	rowj_key(b, &m, "price_incl_tax");
 	buf_addll(b, amount + tax);
 	rowj_key(b, &m, "tax_rates");
-	buf_addc(b, '[');
+	struct env list, rate;
+	env_list(&list, b);
 	for (size_t k = 0; k < nr; k++) {
-		if (k)
-			buf_addc(b, ',');
-		buf_adds(b, "{\"rate\":");
+		env_item(&list);
+		env_object(&rate, b);
+		env_key(&rate, "rate");
 		rowj_value(b, RJ_NUM, rate_text[k]);
-		buf_adds(b, ",\"name\":");
-		json_w_strz(b, names[k]);
-		buf_adds(b, ",\"code\":");
-		json_w_strz(b, codes[k]);
-		buf_addc(b, '}');
+		env_str(&rate, "name", names[k]);
+		env_str(&rate, "code", codes[k]);
+		env_end(&rate);
 	}
-	buf_addc(b, ']');
+	env_end(&list);
 	rowj_key(b, &m, "tax_amount");
 	buf_addll(b, tax);
 	buf_addc(b, '}');
@@ -136,7 +127,7 @@ enum api_err shipping_options_list(struct req *r)
 		is_return = strcmp(ret->s, "true") == 0;
 	}
 	if (query_get(q.q, "product_ids")) {
-		buf_adds(r->out, "{\"shipping_options\":[]}");
+		env_empty_list(r->out, "shipping_options");
 		return API_OK;
 	}
 	const char *region_id = qe_string(&q, "region_id");
@@ -149,12 +140,14 @@ enum api_err shipping_options_list(struct req *r)
 		rc = shipping_store_tax_rates(&r->w->db, &r->arena, &rates);
 	if (rc != STORE_OK)
 		return store_fail(rc);
-	buf_adds(r->out, "{\"shipping_options\":[");
+	struct env ans, list;
+	env_object(&ans, r->out);
+	env_key_list(&ans, "shipping_options", &list);
 	for (size_t i = 0; i < opts.nrows; i++) {
-		if (i)
-			buf_addc(r->out, ',');
+		env_item(&list);
 		shipping_option_json(r->out, &opts, i, &reqs, &rates, NULL, &r->arena);
 	}
-	buf_adds(r->out, "]}");
+	env_end(&list);
+	env_end(&ans);
 	return API_OK;
 }

@@ -8,6 +8,7 @@
 
 #include "cgi/product_view.h"
 #include "cgi/router.h"
+#include "common/envelope.h"
 #include "common/qengine.h"
 #include "common/respond.h"
 
@@ -97,7 +98,9 @@ enum api_err variants_list(struct req *r)
 		}
 	}
 	struct buf *b = r->out;
-	buf_adds(b, "{\"variants\":[");
+	struct env ans, list;
+	env_object(&ans, b);
+	env_key_list(&ans, "variants", &list);
 	size_t seen = 0, k = 0;
 	for (size_t i = 0; i < c.s->nvariants && k < (size_t)q.limit; i++) {
 		const struct pc_variant *v = &c.s->variants[i];
@@ -118,11 +121,12 @@ enum api_err variants_list(struct req *r)
 		}
 		if (seen++ < (size_t)q.offset)
 			continue;
-		if (k++)
-			buf_addc(b, ',');
+		k++;
+		env_item(&list);
 		pv_w_variant(b, &c, v, &q, PV_VARIANT_LIST);
 	}
-	buf_adds(b, "]}");
+	env_end(&list);
+	env_end(&ans);
 	pv_cache_put(r, &c, 'V');
 	return API_OK;
 }
@@ -150,9 +154,10 @@ enum api_err variants_get(struct req *r)
 		return respond_fail(r, E_NOT_FOUND, "Variant with id: %s was not found", id);
 	if (c.key && !pv_in_scope(&c, v->product))
 		return respond_fail(r, E_INVALID_DATA, "Provided request body contains errors. Please check the data and retry the request");
-	buf_adds(r->out, "{\"variant\":");
+	struct env ans;
+	env_one(&ans, r->out, "variant");
 	pv_w_variant(r->out, &c, v, &q, PV_VARIANT_GET);
-	buf_addc(r->out, '}');
+	env_end(&ans);
 	pv_cache_put(r, &c, 'W');
 	return API_OK;
 }

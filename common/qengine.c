@@ -518,10 +518,3 @@ int qe_dates(const struct qe_query *q, const char *name, long long ms[4], int ha
 	}
 	return any;
 }
-
-void qe_w_member_num(struct buf *b, const char *key, double v)
-{
-	json_w_strz(b, key);
-	buf_addc(b, ':');
-	json_w_number(b, v);
-}

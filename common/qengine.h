@@ -139,6 +139,4 @@ int qe_bool(const struct qe_query *q, const char *name);
  */
 int qe_dates(const struct qe_query *q, const char *name, long long ms[4], int has[4]);
 
-/* Appends ",\"count\":N"-style envelope members: "<key>":<number as JavaScript prints it>. */
-void qe_w_member_num(struct buf *b, const char *key, double v);
 #endif
