@@ -9,20 +9,23 @@
  * Idempotency-Key answer in it): a crash at any point leaves the cart exactly as it was, and
  * the next complete starts from "started" again; nothing is ever half done, so nothing needs
  * resuming. The stages:
- *   started           the cart row is locked (SELECT ... FOR UPDATE): concurrent completes of
- *                     one cart queue here; one completed meanwhile is answered with its order
+ *   started           the cart is read by the read model every cart route uses (cart_model_load
+ *                     with lock and force_taxes), so one reader decides its lines, tax rates and
+ *                     totals: its row is locked (SELECT ... FOR UPDATE), so concurrent completes
+ *                     of one cart queue here; one completed meanwhile is answered with its order
  *                     (133: every later complete replays {"data":order,"type":"order"}); the
  *                     cart's cart_lock row is written, so writers of the cart on other Galera
  *                     nodes conflict with this one (migration 023);
- *   tax_lines_created the tax lines of every item and shipping method, computed as for
- *                     POST .../taxes (force_taxes), are persisted;
+ *   tax_lines_created the tax lines of every item and shipping method, those POST .../taxes
+ *                     shows (the model's), are persisted;
  *   payment_authorized the selected session of the manual provider is authorized and a payment
  *                     row of the cart total made (none for a total of 0, as Medusa);
  *   finished          stock is taken from every managed variant (a conditional UPDATE, so two
  *                     carts racing for the last unit get one order and one 409), the order is
  *                     made with the next display_id, the cart's items, shipping methods and
- *                     payment move onto it, the cart is completed, and catalogue_version moves
- *                     so every worker's product answers show the new stock.
+ *                     payment move onto it, the cart is completed, and stock_version moves so
+ *                     every worker re-reads its snapshot's stock (migration 030), not the whole
+ *                     catalogue, and its product answers show the new stock.
  * Any refusal rolls everything back: unlike Medusa (172 then 174), a cart refused for a missing
  * email is not left with an authorized payment that blocks every later complete.
  */
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgi/cart_view.h"
 #include "cgi/catalogue_util.h"
 #include "cgi/order_json.h"
 #include "cgi/router.h"
@@ -44,43 +48,17 @@ struct complete_ctx {
 	struct req *r;
 	const char *cart_id;
 	int replay;              /* the cart was completed already: answer its order */
-	enum api_err err;        /* DB_ABORT: the refusal */
-	const char *msg;
 };
 
+/* A refusal: recorded in r (the answer), and everything of the transaction is undone. */
 static enum db_rc refuse(struct complete_ctx *x, enum api_err err, const char *msg)
 {
-	x->err = err;
-	x->msg = msg;
+	respond_fail(x->r, err, "%s", msg);
 	return DB_ABORT;
 }
 
-static long long cell_ll(const struct db_rows *r, size_t row, unsigned col)
-{
-	const char *v = db_cell(r, row, col);
-	return v ? strtoll(v, NULL, 10) : 0;
-}
-
-/* The rates of rows [from, ..) of rates (item/method id, rate, name, code) belonging to owner. */
-static size_t rates_of(struct arena *a, const struct db_rows *rates, const char *owner, struct totals_rate **out,
-		       size_t have, size_t *n)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < rates->nrows; i++)
-		if (strcmp(db_cell(rates, i, 0), owner) == 0)
-			k++;
-	if (!k)
-		return have;
-	struct totals_rate *v = arena_alloc(a, sizeof(*v) * (have + k));
-	if (have)
-		memcpy(v, *out, sizeof(*v) * have);
-	for (size_t i = 0; i < rates->nrows; i++)
-		if (strcmp(db_cell(rates, i, 0), owner) == 0)
-			v[have++] = (struct totals_rate){ db_cell(rates, i, 1), db_cell(rates, i, 2), db_cell(rates, i, 3) };
-	*out = v;
-	*n = have;
-	return have;
-}
+/* The cart row's columns complete copies onto the order (sql/cart_store.h cart_cols order). */
+enum { CC_BILLING = 5, CC_SHIPPING = 6 };
 
 struct stock {
 	const char *variant_id;
@@ -98,90 +76,28 @@ static int stock_cmp(const void *pa, const void *pb)
  * complete takes its row locks in the same order, so two carts sharing variants queue rather
  * than deadlock.
  */
-static size_t stock_list(struct arena *a, const struct db_rows *items, struct stock **out)
+static size_t stock_list(struct arena *a, const struct cart_model *m, struct stock **out)
 {
-	struct stock *s = arena_alloc(a, sizeof(*s) * (items->nrows ? items->nrows : 1));
+	struct stock *s = arena_alloc(a, sizeof(*s) * (m->n_items ? m->n_items : 1));
 	size_t n = 0;
-	for (size_t i = 0; i < items->nrows; i++) {
-		const char *v = db_cell(items, i, 1);
-		if (v)
-			s[n++] = (struct stock){ v, cell_ll(items, i, 3) };
-	}
+	for (size_t i = 0; i < m->n_items; i++)
+		if (m->items[i].variant_id)
+			s[n++] = (struct stock){ m->items[i].variant_id, m->items[i].quantity };
 	qsort(s, n, sizeof(*s), stock_cmp);
-	size_t m = 0;
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (m && strcmp(s[m - 1].variant_id, s[i].variant_id) == 0)
-			s[m - 1].quantity += s[i].quantity;
+		if (k && strcmp(s[k - 1].variant_id, s[i].variant_id) == 0)
+			s[k - 1].quantity += s[i].quantity;
 		else
-			s[m++] = s[i];
+			s[k++] = s[i];
 	}
 	*out = s;
-	return m;
+	return k;
 }
 
-static enum db_rc complete_work(struct db *db, void *vctx)
+/* tax_lines_created: the lines POST .../taxes shows (the model's, taxes forced), persisted. */
+static enum db_rc persist_tax_lines(struct db *db, struct arena *a, const struct cart_model *m, const char *now)
 {
-	struct complete_ctx *x = vctx;
-	struct req *r = x->r;
-	struct arena *a = &r->arena;
-	struct order_cart c;
-	enum db_rc rc = order_store_cart_lock(db, a, x->cart_id, &c);
-	if (rc != DB_OK)
-		return rc;
-	if (!c.cart.nrows)
-		return refuse(x, E_NOT_FOUND, arena_printf(a, "Cart with %s was not found", x->cart_id));
-	if (db_cell(&c.cart, 0, OCC_COMPLETED_AT)) {
-		x->replay = 1;
-		return DB_OK;
-	}
-	if (!c.region.nrows)
-		return refuse(x, E_NOT_FOUND, arena_printf(a, "Region with %s was not found",
-							    db_cell(&c.cart, 0, OCC_REGION_ID)));
-	if ((rc = order_store_touch_cart(db, a, x->cart_id)) != DB_OK)
-		return rc;
-
-	/* started -> tax_lines_created: the lines POST .../taxes shows, now persisted */
-	size_t ni = c.items.nrows, nm = c.methods.nrows;
-	struct totals_item *items = arena_alloc(a, sizeof(*items) * (ni ? ni : 1));
-	struct totals_item_out *io = arena_alloc(a, sizeof(*io) * (ni ? ni : 1));
-	struct totals_shipping *ms = arena_alloc(a, sizeof(*ms) * (nm ? nm : 1));
-	struct totals_shipping_out *mo = arena_alloc(a, sizeof(*mo) * (nm ? nm : 1));
-	memset(items, 0, sizeof(*items) * (ni ? ni : 1));
-	memset(ms, 0, sizeof(*ms) * (nm ? nm : 1));
-	for (size_t i = 0; i < ni; i++) {
-		items[i].id = db_cell(&c.items, i, 0);
-		items[i].unit_price = cell_ll(&c.items, i, 2);
-		items[i].quantity = cell_ll(&c.items, i, 3);
-		struct totals_rate *v = NULL;
-		size_t n = 0;
-		size_t have = rates_of(a, &c.product_rates, items[i].id, &v, 0, &n);
-		rates_of(a, &c.type_rates, items[i].id, &v, have, &n);
-		items[i].rates = v;
-		items[i].n_rates = n;
-	}
-	for (size_t i = 0; i < nm; i++) {
-		ms[i].id = db_cell(&c.methods, i, 0);
-		ms[i].price = cell_ll(&c.methods, i, 1);
-		struct totals_rate *v = NULL;
-		size_t n = 0;
-		rates_of(a, &c.method_rates, ms[i].id, &v, 0, &n);
-		ms[i].rates = v;
-		ms[i].n_rates = n;
-	}
-	struct totals_cart_in in;
-	memset(&in, 0, sizeof(in));
-	in.items = items;
-	in.n_items = ni;
-	in.methods = ms;
-	in.n_methods = nm;
-	in.region.tax_rate = db_cell(&c.region, 0, 1);
-	in.region.automatic_taxes = cell_ll(&c.region, 0, 2) != 0;
-	in.region.gift_cards_taxable = cell_ll(&c.region, 0, 3) != 0;
-	struct totals_cart_out co;
-	totals_cart(&in, 1, io, mo, &co);
-
-	char now[24];
-	customer_db_time(req_epoch_ms(), now);
 	/*
 	 * The lines share created_at (as Medusa's); their ids come from one monotonic series so that
 	 * ORDER BY created_at, id reads an item's lines in the order they were computed (product
@@ -190,32 +106,57 @@ static enum db_rc complete_work(struct db *db, void *vctx)
 	char ulid[ULID_LEN + 1];
 	if (ulid_new(ulid) != 0)
 		return DB_ERROR;
-	for (size_t i = 0; i < ni; i++)
-		for (size_t k = 0; k < io[i].lines.n; k++) {
-			const struct totals_rate *t = &io[i].lines.v[k];
-			if ((rc = order_store_tax_line(db, a, 0, ulid, items[i].id, t->rate, t->name, t->code, now)) != DB_OK)
-				return rc;
+	enum db_rc rc = DB_OK;
+	for (size_t i = 0; i < m->n_items && rc == DB_OK; i++)
+		for (size_t k = 0; k < m->o_items[i].lines.n && rc == DB_OK; k++) {
+			const struct totals_rate *t = &m->o_items[i].lines.v[k];
+			rc = order_store_tax_line(db, a, 0, ulid, m->items[i].id, t->rate, t->name, t->code, now);
 		}
-	for (size_t i = 0; i < nm; i++)
-		for (size_t k = 0; k < mo[i].lines.n; k++) {
-			const struct totals_rate *t = &mo[i].lines.v[k];
-			if ((rc = order_store_tax_line(db, a, 1, ulid, ms[i].id, t->rate, t->name, t->code, now)) != DB_OK)
-				return rc;
+	for (size_t i = 0; i < m->n_methods && rc == DB_OK; i++)
+		for (size_t k = 0; k < m->o_methods[i].lines.n && rc == DB_OK; k++) {
+			const struct totals_rate *t = &m->o_methods[i].lines.v[k];
+			rc = order_store_tax_line(db, a, 1, ulid, m->methods[i].id, t->rate, t->name, t->code, now);
 		}
+	return rc;
+}
+
+static enum db_rc complete_work(struct db *db, void *vctx)
+{
+	struct complete_ctx *x = vctx;
+	struct req *r = x->r;
+	struct arena *a = &r->arena;
+	/* started: the cart under its row lock and its cart_lock row written (cart_model_load lock=1),
+	 * with the tax lines and totals of POST .../taxes (force_taxes) */
+	struct cart_model m;
+	enum api_err e = cart_model_load(r, x->cart_id, 1, 1, &m);
+	if (e != API_OK)
+		return DB_ABORT; /* recorded: 404 for an unknown cart, or the database's failure */
+	if (m.completed_at) {
+		x->replay = 1;
+		return DB_OK;
+	}
+	if (!m.region.nrows)
+		return refuse(x, E_NOT_FOUND, arena_printf(a, "Region with %s was not found", m.region_id));
+
+	char now[24];
+	customer_db_time(req_epoch_ms(), now);
+	enum db_rc rc = persist_tax_lines(db, a, &m, now);
+	if (rc != DB_OK)
+		return rc;
 
 	/* tax_lines_created -> payment_authorized (cartService.authorizePayment): a total of 0 needs none */
 	const char *payment_id = NULL;
-	if (co.total != 0) {
-		if (!c.session.nrows)
+	if (m.totals.total != 0) {
+		if (m.selected_session < 0)
 			return refuse(x, E_NOT_ALLOWED, "You cannot complete a cart without a payment session.");
+		size_t row = (size_t)m.selected_session;
 		char *pid = arena_alloc(a, 64);
 		if (ulid_id("pay", pid, 64) != 0)
 			return DB_ERROR;
-		rc = order_store_authorize(db, a, db_cell(&c.session, 0, 0), pid, x->cart_id, co.total,
-					   db_cell(&c.region, 0, 0), db_cell(&c.session, 0, 1), now);
+		rc = order_store_authorize(db, a, db_cell(&m.sessions, row, 0), pid, m.id, m.totals.total,
+					   m.currency_code, db_cell(&m.sessions, row, 4), now);
 		if (rc == DB_DUPLICATE)
-			return refuse(x, E_DUPLICATE, arena_printf(a, "Payment with cart_id %s already exists.",
-								    x->cart_id));
+			return refuse(x, E_DUPLICATE, arena_printf(a, "Payment with cart_id %s already exists.", m.id));
 		if (rc != DB_OK)
 			return rc;
 		payment_id = pid;
@@ -223,7 +164,7 @@ static enum db_rc complete_work(struct db *db, void *vctx)
 
 	/* payment_authorized -> finished: stock (confirmInventory + reserveQuantity), then the order */
 	struct stock *st;
-	size_t ns = stock_list(a, &c.items, &st);
+	size_t ns = stock_list(a, &m, &st);
 	for (size_t i = 0; i < ns; i++) {
 		int ok;
 		if ((rc = order_store_take_stock(db, a, st[i].variant_id, st[i].quantity, now, &ok)) != DB_OK)
@@ -232,31 +173,29 @@ static enum db_rc complete_work(struct db *db, void *vctx)
 			return refuse(x, E_OUT_OF_STOCK, arena_printf(a, "Variant with id: %s does not have the "
 								       "required inventory", st[i].variant_id));
 	}
-	if (!ni)
+	if (!m.n_items)
 		return refuse(x, E_INVALID_DATA, "Cannot create order from empty cart");
-	if (!db_cell(&c.cart, 0, OCC_CUSTOMER_ID))
+	if (!m.customer_id || !m.email)
 		return refuse(x, E_INVALID_DATA, "Cannot create an order from the cart without a customer");
 	char oid[64];
 	if (ulid_id("order", oid, sizeof(oid)) != 0)
 		return DB_ERROR;
 	struct order_new o = {
 		.id = oid,
-		.cart_id = x->cart_id,
-		.customer_id = db_cell(&c.cart, 0, OCC_CUSTOMER_ID),
-		.email = db_cell(&c.cart, 0, OCC_EMAIL),
-		.billing_address_id = db_cell(&c.cart, 0, OCC_BILLING),
-		.shipping_address_id = db_cell(&c.cart, 0, OCC_SHIPPING),
-		.region_id = db_cell(&c.cart, 0, OCC_REGION_ID),
-		.currency_code = db_cell(&c.region, 0, 0),
-		.sales_channel_id = db_cell(&c.cart, 0, OCC_SALES_CHANNEL),
+		.cart_id = m.id,
+		.customer_id = m.customer_id,
+		.email = m.email,
+		.billing_address_id = db_cell(&m.v.cart, 0, CC_BILLING),
+		.shipping_address_id = db_cell(&m.v.cart, 0, CC_SHIPPING),
+		.region_id = m.region_id,
+		.currency_code = m.currency_code,
+		.sales_channel_id = m.sales_channel_id,
 		.payment_id = payment_id,
 		.payment_status = "awaiting",
 	};
-	if (!o.email)
-		return refuse(x, E_INVALID_DATA, "Cannot create an order from the cart without a customer");
 	if ((rc = order_store_create(db, a, &o, now)) != DB_OK)
 		return rc;
-	if (ns && (rc = order_store_bump_catalogue(db, a)) != DB_OK)
+	if (ns && (rc = order_store_bump_stock(db, a)) != DB_OK)
 		return rc;
 	return DB_OK;
 }
@@ -269,7 +208,7 @@ enum api_err cart_complete(struct req *r)
 	struct complete_ctx x = { .r = r, .cart_id = id };
 	enum db_rc rc = db_transaction(&r->w->db, complete_work, &x);
 	if (rc == DB_ABORT)
-		return respond_fail(r, x.err, "%s", x.msg);
+		return r->err;
 	if (rc != DB_OK)
 		return rc == DB_ERROR ? E_DATABASE : E_DB_UNAVAILABLE;
 	/* the order as the strategy answers it: retrieveWithTotals, every column (132) */

@@ -3,7 +3,8 @@
  * writers behind the product and variant routes (header). The snapshot and
  * the cache are this worker process's own (static: one per process, never
  * shared, so no locks); both are dropped and rebuilt when an import moves
- * catalogue_version.
+ * catalogue_version; when an order moves stock_version only the variants'
+ * stock is read again and the cache dropped.
  *
  * Key order of product answers, as recorded from Medusa 1.20.11: the
  * selected columns in entity order, then the loaded relations sorted by
@@ -57,12 +58,19 @@ static void cache_clear(void)
 
 static enum api_err refresh(struct req *r)
 {
-	long long v = 0;
-	enum store_rc rc = product_store_version(&r->w->db, &v);
+	long long v = 0, sv = 0;
+	enum store_rc rc = product_store_versions(&r->w->db, &v, &sv);
 	if (rc != STORE_OK)
 		return respond_fail(r, store_fail(rc), NULL);
-	if (snap && snap->version == v)
+	if (snap && snap->version == v) {
+		if (snap->stock_version == sv)
+			return API_OK;
+		/* an order took stock: its variants' stock, not the whole catalogue, is read again */
+		if ((rc = product_store_stock(&r->w->db, snap, sv)) != STORE_OK)
+			return respond_fail(r, store_fail(rc), NULL);
+		cache_clear();
 		return API_OK;
+	}
 	if (snap) {
 		arena_release(&snap->arena);
 		free(snap);

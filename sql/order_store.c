@@ -369,68 +369,6 @@ enum store_rc order_store_items(struct db *db, struct arena *a, const struct ord
 
 /* ---- completing a cart ---- */
 
-static const char SQL_CART_LOCK[] =
-	"SELECT id, email, customer_id, billing_address_id, shipping_address_id, region_id, sales_channel_id, "
-	"completed_at, type FROM cart WHERE id = ? AND deleted_at IS NULL FOR UPDATE";
-static const char SQL_CART_REGION[] =
-	"SELECT currency_code, tax_rate, automatic_taxes, gift_cards_taxable FROM region WHERE id = ?";
-static const char SQL_CART_ITEMS[] =
-	"SELECT id, variant_id, unit_price, quantity FROM line_item WHERE cart_id = ? ORDER BY created_at, id";
-/* the rates of the item's product, then those of its type (Medusa's tax provider, section 3.1) */
-static const char SQL_CART_PRODUCT_RATES[] =
-	"SELECT li.id, t.rate, t.name, t.code FROM line_item li "
-	"JOIN product_variant v ON v.id = li.variant_id "
-	"JOIN product_tax_rate pr ON pr.product_id = v.product_id "
-	"JOIN tax_rate t ON t.id = pr.rate_id AND t.region_id = ? "
-	"WHERE li.cart_id = ? ORDER BY li.id, t.created_at, t.id";
-static const char SQL_CART_TYPE_RATES[] =
-	"SELECT li.id, t.rate, t.name, t.code FROM line_item li "
-	"JOIN product_variant v ON v.id = li.variant_id JOIN product p ON p.id = v.product_id "
-	"JOIN product_type_tax_rate tr ON tr.product_type_id = p.type_id "
-	"JOIN tax_rate t ON t.id = tr.rate_id AND t.region_id = ? "
-	"WHERE li.cart_id = ? ORDER BY li.id, t.created_at, t.id";
-static const char SQL_CART_METHODS[] = "SELECT id, price FROM shipping_method WHERE cart_id = ? ORDER BY id";
-static const char SQL_CART_METHOD_RATES[] =
-	"SELECT sm.id, t.rate, t.name, t.code FROM shipping_method sm "
-	"JOIN shipping_tax_rate s ON s.shipping_option_id = sm.shipping_option_id "
-	"JOIN tax_rate t ON t.id = s.rate_id "
-	"WHERE sm.cart_id = ? ORDER BY sm.id, t.created_at, t.id";
-static const char SQL_CART_SESSION[] =
-	"SELECT id, provider_id, status FROM payment_session WHERE cart_id = ? AND is_selected = 1 LIMIT 1";
-
-enum db_rc order_store_cart_lock(struct db *db, struct arena *a, const char *cart_id, struct order_cart *c)
-{
-	memset(c, 0, sizeof(*c));
-	struct db_param p[2] = { db_str(cart_id) };
-	enum db_rc rc = db_exec(db, a, SQL_CART_LOCK, p, 1, &c->cart, NULL);
-	if (rc != DB_OK || !c->cart.nrows)
-		return rc;
-	const char *region_id = db_cell(&c->cart, 0, OCC_REGION_ID);
-	p[0] = db_str(region_id);
-	if ((rc = db_exec(db, a, SQL_CART_REGION, p, 1, &c->region, NULL)) != DB_OK)
-		return rc;
-	p[0] = db_str(cart_id);
-	if ((rc = db_exec(db, a, SQL_CART_ITEMS, p, 1, &c->items, NULL)) != DB_OK ||
-	    (rc = db_exec(db, a, SQL_CART_METHODS, p, 1, &c->methods, NULL)) != DB_OK ||
-	    (rc = db_exec(db, a, SQL_CART_METHOD_RATES, p, 1, &c->method_rates, NULL)) != DB_OK ||
-	    (rc = db_exec(db, a, SQL_CART_SESSION, p, 1, &c->session, NULL)) != DB_OK)
-		return rc;
-	p[0] = db_str(region_id);
-	p[1] = db_str(cart_id);
-	if ((rc = db_exec(db, a, SQL_CART_PRODUCT_RATES, p, 2, &c->product_rates, NULL)) != DB_OK)
-		return rc;
-	return db_exec(db, a, SQL_CART_TYPE_RATES, p, 2, &c->type_rates, NULL);
-}
-
-static const char SQL_TOUCH_CART[] =
-	"INSERT INTO cart_lock (cart_id, n) VALUES (?, 1) ON DUPLICATE KEY UPDATE n = n + 1";
-
-enum db_rc order_store_touch_cart(struct db *db, struct arena *a, const char *cart_id)
-{
-	struct db_param p[1] = { db_str(cart_id) };
-	return db_exec(db, a, SQL_TOUCH_CART, p, 1, NULL, NULL);
-}
-
 static const char SQL_ITEM_TAX_LINE[] =
 	"INSERT INTO line_item_tax_line (id, created_at, updated_at, rate, name, code, item_id) "
 	"VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -541,11 +479,11 @@ enum db_rc order_store_create(struct db *db, struct arena *a, const struct order
 	return rc;
 }
 
-static const char SQL_BUMP_CATALOGUE[] = "UPDATE catalogue_version SET version = version + 1 WHERE id = 1";
+static const char SQL_BUMP_STOCK[] = "UPDATE stock_version SET version = version + 1 WHERE id = 1";
 
-enum db_rc order_store_bump_catalogue(struct db *db, struct arena *a)
+enum db_rc order_store_bump_stock(struct db *db, struct arena *a)
 {
-	return db_exec(db, a, SQL_BUMP_CATALOGUE, NULL, 0, NULL, NULL);
+	return db_exec(db, a, SQL_BUMP_STOCK, NULL, 0, NULL, NULL);
 }
 
 static const char SQL_CLAIM[] = "UPDATE `order` SET customer_id = ?, email = ?, updated_at = ? WHERE id = ?";

@@ -2,8 +2,9 @@
  * order_store: orders (table `order`, migration 003) and their relations
  * (items, tax lines, shipping methods, payments, region, customer), and the
  * statements that turn a cart into an order (cgi/cart_complete.c runs them in
- * one transaction). Knows nothing of HTTP or of the query string: the caller
- * hands in an already validated filter.
+ * one transaction; it reads the cart through the read model, cgi/cart_view.h).
+ * Knows nothing of HTTP or of the query string: the caller hands in an
+ * already validated filter.
  *
  * Entities returned are allocated in the arena passed in (borrowed until it
  * is reset). Column values are the database's text (NULL for SQL NULL).
@@ -114,31 +115,6 @@ enum store_rc order_store_products(struct db *db, struct arena *a, const struct 
 /* ---- completing a cart (run inside one transaction; each returns the statement's db_rc) ---- */
 
 /*
- * The cart, locked (SELECT ... FOR UPDATE: concurrent completes of one cart
- * queue here), with what completion needs. cart: 0/1 row of id, email,
- * customer_id, billing_address_id, shipping_address_id, region_id,
- * sales_channel_id, completed_at, type; region: currency_code, tax_rate,
- * automatic_taxes, gift_cards_taxable; items: id, variant_id, unit_price,
- * quantity (by creation); product_rates / type_rates: item id, rate, name, code
- * (the region's rates linked to the item's product / its product type);
- * methods: id, price; method_rates: method id, rate, name, code; session: the
- * selected payment session (0/1 row): id, provider_id, status.
- */
-struct order_cart {
-	struct db_rows cart, region, items, product_rates, type_rates, methods, method_rates, session;
-};
-enum { OCC_ID, OCC_EMAIL, OCC_CUSTOMER_ID, OCC_BILLING, OCC_SHIPPING, OCC_REGION_ID, OCC_SALES_CHANNEL,
-       OCC_COMPLETED_AT, OCC_TYPE };
-enum db_rc order_store_cart_lock(struct db *db, struct arena *a, const char *cart_id, struct order_cart *c);
-
-/*
- * The cart's cart_lock row (migration 023), written by every writer of a cart: two writers of
- * one cart on two Galera nodes then conflict at certification, which a locking read alone does
- * not make them do.
- */
-enum db_rc order_store_touch_cart(struct db *db, struct arena *a, const char *cart_id);
-
-/*
  * A persisted tax line of an item (method 0) or a shipping method (method 1); its id is the next
  * ULID after ulid (which is advanced), so lines written with one series read back in order.
  */
@@ -172,6 +148,9 @@ enum db_rc order_store_create(struct db *db, struct arena *a, const struct order
 enum store_rc order_store_claim(struct db *db, struct arena *a, const char *order_id, const char *customer_id,
 				const char *email, const char *now);
 
-/* catalogue_version + 1: the workers' product snapshots show the new stock (sql/product_store.h). */
-enum db_rc order_store_bump_catalogue(struct db *db, struct arena *a);
+/*
+ * stock_version + 1 (migration 030): every worker re-reads its snapshot's stock, and only that,
+ * so product answers show the new inventory_quantity (sql/product_store.h).
+ */
+enum db_rc order_store_bump_stock(struct db *db, struct arena *a);
 #endif

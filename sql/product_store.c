@@ -34,7 +34,8 @@ const char *const product_store_vcols[PV_COUNT + 1] = {
 static const char PCOL_TYPES[] = "STTTSSSSBSSNNNNSSSSSSBSJ";
 static const char VCOL_TYPES[] = "STTTSSSSSSNNBBSSSSNNNNJ";
 
-static const char SQL_VERSION[] = "SELECT version FROM catalogue_version WHERE id = 1";
+static const char SQL_VERSIONS[] =
+	"SELECT c.version, s.version FROM catalogue_version c JOIN stock_version s ON s.id = 1 WHERE c.id = 1";
 
 static const char SQL_PRODUCTS[] =
 	"SELECT p.id, p.created_at, p.updated_at, p.deleted_at, p.title, p.subtitle, p.description, p.handle, "
@@ -69,6 +70,10 @@ static const char SQL_VARIANTS[] =
 	"inventory_quantity, allow_backorder, manage_inventory, hs_code, origin_country, mid_code, material, "
 	"weight, length, height, width, metadata "
 	"FROM product_variant WHERE deleted_at IS NULL ORDER BY product_id, variant_rank, created_at, id";
+
+/* what an order changes (order_store_take_stock: managed variants only) */
+static const char SQL_STOCK[] =
+	"SELECT id, updated_at, inventory_quantity FROM product_variant WHERE deleted_at IS NULL AND manage_inventory = 1";
 
 static const char SQL_LISTS[] =
 	"SELECT id, created_at, updated_at, deleted_at, name, description, type, status, starts_at, ends_at "
@@ -374,6 +379,49 @@ static long long int_or(const char *s, long long dflt)
 	return s ? strtoll(s, NULL, 10) : dflt;
 }
 
+enum { PV_UPDATED_AT = 2, PV_INVENTORY_QUANTITY = 11 };
+
+/* Copies fragment b into a variant's fixed buffer; one that cannot fit (no timestamp or integer
+ * is that long) keeps the old value. */
+static void put_frag(char *dst, size_t cap, const struct buf *b)
+{
+	if (b->len < cap) {
+		memcpy(dst, b->data, b->len);
+		dst[b->len] = '\0';
+	}
+}
+
+/* The stock columns of v from their database text (b: scratch), in v's own buffers. */
+static void set_stock(struct pc_variant *v, const char *updated_at, const char *quantity, struct buf *b)
+{
+	buf_reset(b);
+	customer_json_time(b, updated_at);
+	put_frag(v->updated_at, sizeof(v->updated_at), b);
+	buf_reset(b);
+	buf_adds(b, quantity ? quantity : "null");
+	put_frag(v->inventory_quantity, sizeof(v->inventory_quantity), b);
+	v->col[PV_UPDATED_AT] = v->updated_at;
+	v->col[PV_INVENTORY_QUANTITY] = v->inventory_quantity;
+}
+
+static int by_id_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(struct pc_variant *const *)elem)->id);
+}
+
+static struct pc_variant *variant_by_id(const struct pc_snapshot *s, const char *id)
+{
+	if (!s || !id || !s->nvariants)
+		return NULL;
+	struct pc_variant *const *f = bsearch(id, s->by_id, s->nvariants, sizeof(*s->by_id), by_id_cmp);
+	return f ? *f : NULL;
+}
+
+const struct pc_variant *product_store_variant(const struct pc_snapshot *s, const char *id)
+{
+	return variant_by_id(s, id);
+}
+
 static enum store_rc load_variants(struct loader *l, struct pc_snapshot *s, const struct idx *pix)
 {
 	struct db_rows r, o, v, m;
@@ -393,7 +441,9 @@ static enum store_rc load_variants(struct loader *l, struct pc_snapshot *s, cons
 			continue;
 		struct pc_variant *pv = &s->variants[nv];
 		for (unsigned c = 0; c < PV_COUNT; c++)
-			pv->col[c] = frag(l, db_cell(&r, i, c), VCOL_TYPES[c]);
+			if (c != PV_UPDATED_AT && c != PV_INVENTORY_QUANTITY)
+				pv->col[c] = frag(l, db_cell(&r, i, c), VCOL_TYPES[c]);
+		set_stock(pv, db_cell(&r, i, PV_UPDATED_AT), db_cell(&r, i, PV_INVENTORY_QUANTITY), &l->b);
 		pv->id = arena_strdup(l->a, db_cell(&r, i, 0));
 		pv->product = p;
 		vix[nv].id = pv->id;
@@ -405,6 +455,9 @@ static enum store_rc load_variants(struct loader *l, struct pc_snapshot *s, cons
 	}
 	s->nvariants = nv;
 	qsort(vix, nv, sizeof(*vix), idx_cmp);
+	s->by_id = arena_alloc(l->a, sizeof(*s->by_id) * (nv ? nv : 1));
+	for (size_t i = 0; i < nv; i++)
+		s->by_id[i] = vix[i].p;
 
 	/* options, then their values (file order); a variant lists its values in option order */
 	struct idx *oix = idx_new(l, o.nrows);
@@ -568,13 +621,35 @@ static enum store_rc load_scopes(struct loader *l, struct pc_snapshot *s, const 
 	return STORE_OK;
 }
 
-enum store_rc product_store_version(struct db *db, long long *version)
+enum store_rc product_store_versions(struct db *db, long long *version, long long *stock_version)
 {
 	struct arena a;
 	arena_init(&a, 512);
 	struct db_rows r;
-	enum db_rc rc = db_exec(db, &a, SQL_VERSION, NULL, 0, &r, NULL);
+	enum db_rc rc = db_exec(db, &a, SQL_VERSIONS, NULL, 0, &r, NULL);
 	*version = rc == DB_OK && r.nrows ? int_or(db_cell(&r, 0, 0), 0) : 0;
+	*stock_version = rc == DB_OK && r.nrows ? int_or(db_cell(&r, 0, 1), 0) : 0;
+	arena_release(&a);
+	return rc == DB_OK ? STORE_OK : map_rc(rc);
+}
+
+enum store_rc product_store_stock(struct db *db, struct pc_snapshot *s, long long stock_version)
+{
+	struct arena a;
+	arena_init(&a, 1 << 14);
+	struct db_rows r;
+	enum db_rc rc = db_exec(db, &a, SQL_STOCK, NULL, 0, &r, NULL);
+	if (rc == DB_OK) {
+		struct buf b = BUF_INIT;
+		for (size_t i = 0; i < r.nrows; i++) {
+			/* a variant the snapshot lacks came with an import, which reloads everything anyway */
+			struct pc_variant *v = variant_by_id(s, db_cell(&r, i, 0));
+			if (v)
+				set_stock(v, db_cell(&r, i, 1), db_cell(&r, i, 2), &b);
+		}
+		buf_release(&b);
+		s->stock_version = stock_version;
+	}
 	arena_release(&a);
 	return rc == DB_OK ? STORE_OK : map_rc(rc);
 }
@@ -584,7 +659,7 @@ enum store_rc product_store_load(struct db *db, struct pc_snapshot *s)
 	struct loader l = { db, &s->arena, { 0 }, BUF_INIT };
 	arena_init(&l.tmp, 1 << 16);
 	struct idx *pix = NULL;
-	enum store_rc rc = product_store_version(db, &s->version);
+	enum store_rc rc = product_store_versions(db, &s->version, &s->stock_version);
 	if (!rc)
 		rc = load_products(&l, s, &pix);
 	if (!rc)

@@ -5,12 +5,16 @@
  * whole into one snapshot that a worker keeps until the next import.
  *
  * Why a snapshot: the catalogue changes only by `medusa-c import`, which
- * bumps catalogue_version.version in its transaction. A worker reads that
- * number with one point select per request (product_store_version) and
- * reloads the snapshot only when it moved, so filtering, ordering, pricing
- * and rendering of product answers run in memory (cgi/product_view.c).
- * Anything else that writes these tables (stock decrements at checkout)
- * must bump catalogue_version too, or workers keep showing the old values.
+ * bumps catalogue_version.version in its transaction, and its stock also by
+ * orders, which bump stock_version.version (migration 030). A worker reads
+ * both numbers with one point select per request (product_store_versions):
+ * a moved catalogue_version reloads the whole snapshot, a moved stock_version
+ * only re-reads the variants' stock columns (product_store_stock), so
+ * filtering, ordering, pricing and rendering of product answers run in
+ * memory (cgi/product_view.c) and an order costs each worker one statement,
+ * not a reload. Anything else that writes these tables must bump one of the
+ * two (stock_version for inventory_quantity alone), or workers keep showing
+ * the old values.
  *
  * Every value the answers show is kept pre-rendered as a JSON fragment
  * (strings escaped, timestamps ISO-8601 with Z, booleans true/false,
@@ -63,6 +67,9 @@ struct pc_product;
 struct pc_variant {
 	const char *id;
 	const char *col[PV_COUNT];   /* fragments */
+	/* the fragments of the columns an order changes, which col[] points at: rewritten in place
+	 * when the stock moves (product_store_stock), so a snapshot never grows with orders */
+	char updated_at[32], inventory_quantity[24];
 	const char **optvals;        /* option value objects, in option order */
 	size_t noptvals;
 	struct pc_ma *mas;           /* by created_at, id */
@@ -120,11 +127,13 @@ struct pc_category {
 
 struct pc_snapshot {
 	struct arena arena;
-	long long version;
+	long long version;               /* catalogue_version this snapshot was loaded at */
+	long long stock_version;         /* stock_version its variants' stock was read at */
 	struct pc_product *products;     /* default order: created_at DESC, id ASC */
 	size_t nproducts;
 	struct pc_variant *variants;     /* by product, variant_rank */
 	size_t nvariants;
+	struct pc_variant **by_id;       /* the variants by id (product_store_variant) */
 	struct pc_region *regions;
 	size_t nregions;
 	struct pc_key *keys;
@@ -134,14 +143,24 @@ struct pc_snapshot {
 	const char *default_channel_id;
 };
 
-/* catalogue_version.version (0 before the first import) into *version. */
-enum store_rc product_store_version(struct db *db, long long *version);
+/* catalogue_version.version (0 before the first import) and stock_version.version. */
+enum store_rc product_store_versions(struct db *db, long long *version, long long *stock_version);
 
 /*
- * Loads the whole snapshot (version included) into s, whose arena must be
- * initialised; on failure s holds nothing usable (reset its arena).
+ * Loads the whole snapshot (both versions included, read before the rows) into s, whose arena
+ * must be initialised; on failure s holds nothing usable (reset its arena).
  */
 enum store_rc product_store_load(struct db *db, struct pc_snapshot *s);
+
+/*
+ * Re-reads the stock columns (inventory_quantity, updated_at) of s's variants, as of
+ * stock_version (read before them, so a later order is seen as a later version); the rest of
+ * s stays as loaded. On failure s keeps its old stock and version.
+ */
+enum store_rc product_store_stock(struct db *db, struct pc_snapshot *s, long long stock_version);
+
+/* The snapshot's variant id, NULL when it has none. */
+const struct pc_variant *product_store_variant(const struct pc_snapshot *s, const char *id);
 
 /* The customer's group ids, sorted, comma-joined ("" for none), in arena a. */
 enum store_rc product_store_groups(struct db *db, struct arena *a, const char *customer_id, const char **out);

@@ -6,6 +6,8 @@
     {"data":order,"type":"order"} with the key set of transcript 132, persisted tax lines, an
     authorized manual payment of the cart total, the next display_id, totals computed here
     independently; the variant's stock is decremented and GET /store/products shows it;
+  - an order re-reads only the stock of every worker's catalogue snapshot (stock_version), and
+    product, list and variant answers (cached ones too) show the new stock on every worker;
   - completing again, and through /complete-cart, replays the same order (133, 134);
   - refusals (116, 138, 139, 172) change nothing: a cart refused for a missing email completes
     once the email is there (Medusa leaves it stuck with a payment, 174); no shipping method
@@ -252,7 +254,7 @@ def test_guest_checkout(db, store):
            [s for _, s in sorted([(v1, before[0] - 2), (v2, before[1] - 1)])], "the answer shows the new stock")
     p = get("/store/products/%s?region_id=%s" % (store.prices[("EU", v1)][1]["id"], store.regions["EU"]["id"]))
     shown = [v["inventory_quantity"] for v in (p.try_json() or {}).get("product", {}).get("variants", []) if v["id"] == v1]
-    tap.eq(shown, [before[0] - 2], "GET /store/products/:id shows the decremented stock (catalogue_version moved)")
+    tap.eq(shown, [before[0] - 2], "GET /store/products/:id shows the decremented stock (stock_version moved)")
     cart = get("/store/carts/" + c.id).json()["cart"]
     tap.check(cart["completed_at"] and cart["payment_id"] == o["payments"][0]["id"], "the cart is completed", str(cart)[:200])
     # replays
@@ -403,6 +405,56 @@ def test_last_unit(db, store):
     set_stock(db, v, 100)
 
 
+def test_stock_reread(db, store):
+    """An order moves stock_version only: every worker shows the new stock and the variant's new
+    updated_at on product, list and variant answers (their answer caches dropped), and re-reads
+    nothing else of its catalogue snapshot: a title changed with SQL behind the catalogue's back
+    stays unseen until catalogue_version moves (with the old per-order catalogue_version bump it
+    showed at once)."""
+    v = store.variant("hoodie", 1)
+    _, prod, _ = store.prices[("EU", v)]
+    region = store.regions["EU"]["id"]
+    paths = ["/store/products/%s?region_id=%s" % (prod["id"], region),
+             "/store/products?handle=hoodie&region_id=%s" % region, "/store/variants/%s?region_id=%s" % (v, region)]
+
+    def shown():
+        """(stock, updated_at, title) of v on each of the three routes, asked 4 times each (both workers)."""
+        out = set()
+        for _ in range(4):
+            for path in paths:
+                j = get(path).try_json() or {}
+                if "variant" in j:
+                    var, title = j["variant"], None
+                else:
+                    p = j.get("product") or (j.get("products") or [{}])[0]
+                    var = ([x for x in p.get("variants", []) if x["id"] == v] or [{}])[0]
+                    title = p.get("title")
+                out.add((path.split("?")[0].split("/")[2], var.get("inventory_quantity"), var.get("updated_at"), title))
+        return out
+
+    before = stock(db, v)
+    old = shown()  # every worker has the product in its snapshot and its answers cached
+    title = prod["title"]
+    db.run("UPDATE product SET title = %s WHERE id = %s" % (q(title + " (changed)"), q(prod["id"])))
+    try:
+        c = Checkout(db, store).ready([(v, 2)], common.unique_email("stock"))
+        r = c.complete()
+        if not tap.check(r.status == 200, "an order of 2 hoodies", r.brief()):
+            return
+        upd = db.one("SELECT DATE_FORMAT(updated_at, '%%Y-%%m-%%dT%%H:%%i:%%s.%%f') FROM product_variant "
+                     "WHERE id = %s" % q(v))[:23] + "Z"
+        tap.eq(stock(db, v), before - 2, "the order took 2 units")
+        want = {("products", before - 2, upd, title), ("variants", before - 2, upd, None)}
+        got = shown()
+        tap.eq(sorted(got, key=str), sorted(want, key=str),
+               "after the order every answer shows the new stock and updated_at, and the old title "
+               "(only the stock was re-read; before: %s)" % sorted(old, key=str))
+    finally:
+        db.run("UPDATE product SET title = %s WHERE id = %s; "
+               "UPDATE catalogue_version SET version = version + 1 WHERE id = 1" % (q(title), q(prod["id"])))
+    tap.check(all(t in (title, None) for *_, t in shown()), "a moved catalogue_version shows the title again")
+
+
 def test_customer_orders(db, store, guest_order=None):
     email = common.unique_email("buyer")
     r = post("/store/customers", {"email": email, "password": "supersecret", "first_name": "Carla", "last_name": "C"})
@@ -461,7 +513,7 @@ def main():
     store = Store()
     c = o = None
     for t in (test_guest_checkout, test_order_routes, test_refusals, test_concurrent_completes, test_last_unit,
-              test_customer_orders):
+              test_stock_reread, test_customer_orders):
         try:
             if t is test_guest_checkout:
                 c, o = t(db, store)
