@@ -186,8 +186,13 @@ static enum api_err customer(struct upd *x)
 		x->reprice = 1;
 		return API_OK;
 	}
-	if (!email)
+	if (!email) {
+		/* Medusa: isDefined(null) holds, so email null reaches validateEmail (not when logged in) */
+		int present;
+		if (!body_get(r->json, "email", &present) && present && !r->customer_id[0])
+			return respond_fail(r, E_INVALID_DATA, "The email is not valid");
 		return API_OK;
+	}
 	const char *low = arena_strdup_lower(&r->arena, email), *found;
 	enum store_rc rc = cart_update_store_guest(&r->w->db, &r->arena, low, &found);
 	if (rc != STORE_OK)
@@ -353,6 +358,19 @@ static enum api_err address_object(struct upd *x, const struct db_rows *cur, str
 	return API_OK;
 }
 
+/*
+ * Medusa saves a cart address's country_code as sent (only customer addresses are lower-cased):
+ * a code with capitals breaks the country foreign key, 404 with the code as sent (probe).
+ */
+static enum api_err country_as_sent(struct req *r, struct json_object *addr)
+{
+	const char *cc = body_str(addr, "country_code");
+	for (const char *p = cc; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			return respond_fail(r, E_NOT_FOUND, "Country with country_code %s does not exist.", cc);
+	return API_OK;
+}
+
 /* The country of an address object must exist (the column's foreign key; Medusa answers 500). */
 static enum api_err country_exists(struct req *r, const struct address_patch *ap)
 {
@@ -387,7 +405,8 @@ static enum api_err billing(struct upd *x)
 		return API_OK;
 	}
 	struct address_patch ap;
-	if ((e = address_patch_from(r, v, &ap)) != API_OK || (e = country_exists(r, &ap)) != API_OK)
+	if ((e = address_patch_from(r, v, &ap)) != API_OK || (e = country_as_sent(r, v)) != API_OK ||
+	    (e = country_exists(r, &ap)) != API_OK)
 		return e;
 	return address_object(x, &x->m.v.billing, &ap, &x->u.billing);
 }
@@ -430,7 +449,7 @@ static enum api_err shipping(struct upd *x)
 	}
 	if (v) {
 		if ((e = shipping_country_ok(x, body_str(v, "country_code"))) != API_OK ||
-		    (e = address_patch_from(r, v, &ap)) != API_OK)
+		    (e = address_patch_from(r, v, &ap)) != API_OK || (e = country_as_sent(r, v)) != API_OK)
 			return e;
 	}
 	/* the region switch sets (or clears) the country of the address the cart has, or of a new one */
@@ -452,7 +471,7 @@ static enum api_err sales_channel(struct upd *x)
 	if (rc != STORE_OK)
 		return store_fail(rc);
 	if (!ch.nrows)
-		return respond_fail(r, E_NOT_FOUND, "Sales channel with id %s was not found", id);
+		return respond_fail(r, E_NOT_FOUND, "Sales channel with id: %s was not found", id);
 	if (strcmp(db_cell(&ch, 0, 1), "0") != 0)
 		return respond_fail(r, E_INVALID_DATA, "Unable to assign the cart to a disabled Sales Channel \"%s\"",
 				    db_cell(&ch, 0, 0));

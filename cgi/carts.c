@@ -64,7 +64,7 @@ static enum api_err sales_channel(struct req *r, const char *from_body, const ch
 	if ((rc = cart_store_channel(db, &r->arena, id, &ch)) != STORE_OK)
 		return store_fail(rc);
 	if (!ch.nrows)
-		return respond_fail(r, E_NOT_FOUND, "Sales channel with id %s was not found", id);
+		return respond_fail(r, E_NOT_FOUND, "Sales channel with id: %s was not found", id);
 	if (strcmp(db_cell(&ch, 0, 1), "0") != 0)
 		return respond_fail(r, E_INVALID_DATA, "Unable to assign the cart to a disabled Sales Channel \"%s\"",
 				    db_cell(&ch, 0, 0));

@@ -246,6 +246,36 @@ static void product_json(struct buf *b, const struct order_rel *rel, const char 
 	buf_adds(b, "null");
 }
 
+static unsigned long total_bit(const char *field);
+
+/*
+ * An order item's totals. The new path: the item totals, then refundable. The legacy path
+ * (decorateTotalsLegacy): subtotal or total named gives the item totals first (getLineItemTotals);
+ * items.refundable named copies each item into a plain object with refundable added, which then
+ * takes the new path's totals after it (unless the list route stops at the legacy ones), and
+ * whose raw_discount_total cleanResponseData removes where the route pick-filters.
+ */
+static void item_totals_json(struct buf *b, const struct totals_item_out *o, const struct order_shape *s)
+{
+	int refund = (s->legacy & total_bit("items.refundable")) != 0;
+	int first = (s->legacy & (total_bit("subtotal") | total_bit("total"))) != 0;
+	if (!s->legacy || (!refund && !s->legacy_only)) {
+		totals_w_order_item(b, o);
+		return;
+	}
+	if (!refund) {
+		if (first)
+			totals_w_item(b, o);
+		return;
+	}
+	if (first)
+		totals_w_item_raw(b, o, !s->cleaned);
+	buf_adds(b, ",\"refundable\":");
+	buf_addll(b, o->refundable);
+	if (!first && !s->legacy_only)
+		totals_w_item_raw(b, o, !s->cleaned);
+}
+
 static void items_json(struct buf *b, const struct order_rel *rel, const struct computed *c,
 		       const struct order_shape *s)
 {
@@ -269,10 +299,7 @@ static void items_json(struct buf *b, const struct order_rel *rel, const struct 
 		} else {
 			buf_adds(b, "null");
 		}
-		if (s->legacy_only && !(s->legacy & order_json_total_bit("items.refundable")))
-			totals_w_item(b, &c->items_out[i]);
-		else
-			totals_w_order_item(b, &c->items_out[i]);
+		item_totals_json(b, &c->items_out[i], s);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, ']');
@@ -331,10 +358,10 @@ static const char *const total_names[T_COUNT] = {
 	"item_tax_total", "shipping_tax_total", "tax_total", "gift_card_total", "gift_card_tax_total", "total",
 	"items.refundable",
 };
-/* The order in which OrderService.decorateTotalsLegacy assigns what fields names. */
-static const int legacy_order[] = {
-	T_SHIPPING, T_GIFT_CARD, T_GIFT_CARD_TAX, T_DISCOUNT, T_TAX, T_ITEM_TAX, T_SHIPPING_TAX, T_SUBTOTAL, T_TOTAL,
-	T_REFUNDED, T_PAID, T_REFUNDABLE,
+/* The fields that take OrderService's legacy totals path (transformQueryForTotals' totalFields). */
+static const int legacy_fields[] = {
+	T_SUBTOTAL, T_TAX, T_SHIPPING, T_DISCOUNT, T_GIFT_CARD, T_TOTAL, T_PAID, T_REFUNDED, T_REFUNDABLE,
+	T_ITEMS_REFUNDABLE,
 };
 
 unsigned long order_json_total_bit(const char *field)
@@ -343,6 +370,23 @@ unsigned long order_json_total_bit(const char *field)
 		if (strcmp(total_names[i], field) == 0)
 			return ORDER_BIT(i);
 	return 0;
+}
+
+static unsigned long total_bit(const char *field)
+{
+	return order_json_total_bit(field);
+}
+
+void order_json_legacy_field(struct order_shape *s, const char *field)
+{
+	for (size_t k = 0; k < sizeof(legacy_fields) / sizeof(legacy_fields[0]); k++) {
+		int i = legacy_fields[k];
+		if (strcmp(total_names[i], field) != 0 || (s->legacy & ORDER_BIT(i)))
+			continue;
+		s->legacy |= ORDER_BIT(i);
+		if (s->nlegacy < sizeof(s->legacy_seq))
+			s->legacy_seq[s->nlegacy++] = (unsigned char)i;
+	}
 }
 
 static long long total_value(const struct totals_order_out *o, int i)
@@ -372,16 +416,29 @@ static void total_kv(struct buf *b, const struct totals_order_out *o, int i)
 	buf_addll(b, total_value(o, i));
 }
 
-/* The named totals first (legacy order), then, unless legacy_only, the others in the new order. */
+/*
+ * The named totals first, in the order fields names them (decorateTotalsLegacy walks the select;
+ * gift_card_total also assigns gift_card_tax_total), then, unless legacy_only, the others in the
+ * new order.
+ */
 static void legacy_totals_json(struct buf *b, const struct totals_order_out *o, const struct order_shape *s)
 {
-	for (size_t k = 0; k < sizeof(legacy_order) / sizeof(legacy_order[0]); k++)
-		if (s->legacy & ORDER_BIT(legacy_order[k]))
-			total_kv(b, o, legacy_order[k]);
+	unsigned long done = 0;
+	for (unsigned k = 0; k < s->nlegacy; k++) {
+		int i = s->legacy_seq[k];
+		if (i == T_ITEMS_REFUNDABLE)
+			continue;
+		total_kv(b, o, i);
+		done |= ORDER_BIT(i);
+		if (i == T_GIFT_CARD) {
+			total_kv(b, o, T_GIFT_CARD_TAX);
+			done |= ORDER_BIT(T_GIFT_CARD_TAX);
+		}
+	}
 	if (s->legacy_only)
 		return;
 	for (int i = 0; i < T_ITEMS_REFUNDABLE; i++)
-		if (!(s->legacy & ORDER_BIT(i)))
+		if (!(done & ORDER_BIT(i)))
 			total_kv(b, o, i);
 }
 

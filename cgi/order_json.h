@@ -56,7 +56,18 @@ struct order_shape {
 	 */
 	unsigned long legacy;
 	int legacy_only;
+	unsigned char legacy_seq[16]; /* the legacy totals in the order fields names them (probe) */
+	unsigned nlegacy;
+	int cleaned;              /* the route pick-filters (cleanResponseData): plain items lose raw_discount_total */
 };
+
+/*
+ * Notes one `fields` entry: a total that sends Medusa down the legacy path
+ * (OrderService.transformQueryForTotals: subtotal, tax_total, shipping_total, discount_total,
+ * gift_card_total, total, paid_total, refunded_total, refundable_amount, items.refundable) sets its
+ * bit in s->legacy and takes its place in the order the totals are assigned (the select's order).
+ */
+void order_json_legacy_field(struct order_shape *s, const char *field);
 
 /* The legacy-totals bit of a field name ("total", "items.refundable"...), 0 if it is no total. */
 unsigned long order_json_total_bit(const char *field);

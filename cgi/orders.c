@@ -348,7 +348,7 @@ enum api_err orders_list(struct req *r)
 	for (const char *p = fields; p && *p;) {
 		size_t k = strcspn(p, ",");
 		char *name = arena_strndup(&r->arena, p, k);
-		shape.legacy |= order_json_total_bit(name);
+		order_json_legacy_field(&shape, name);
 		p += k + (p[k] == ',');
 	}
 	shape.legacy_only = shape.legacy != 0;

@@ -39,7 +39,7 @@ static const char *const allowed_fields[] = {
 	"id", "status", "fulfillment_status", "payment_status", "display_id", "cart_id", "customer_id", "email",
 	"region_id", "currency_code", "tax_rate", "created_at", "object", "shipping_total", "discount_total",
 	"tax_total", "refunded_total", "total", "subtotal", "paid_total", "refundable_amount", "gift_card_total",
-	"gift_card_tax_total", "item_tax_total", "shipping_tax_total", "items.refundable", NULL,
+	"gift_card_tax_total", "items.refundable", NULL,
 };
 static const char *const order_relations[] = {
 	"shipping_address", "fulfillments", "fulfillments.tracking_links", "items", "items.variant",
@@ -70,7 +70,12 @@ static const struct qe_route lookup_route = {
 	.allowed_fields = allowed_fields, .allowed_relations = allowed_relations,
 };
 
-/* What the query asks the order to show; pick: drop what was loaded for the totals only. */
+/*
+ * What the query asks the order to show. Every route loads the totals relations beside the
+ * asked ones; pick (cleanResponseData) keeps of them what transformQuery allows: the expand list
+ * when one is given, else every allowed relation; and items whenever the allowed fields include
+ * items.refundable (no fields given, or fields naming it).
+ */
 static struct order_shape shape_of(const struct qe_query *q, int pick)
 {
 	struct order_shape s = { 0 };
@@ -81,13 +86,25 @@ static struct order_shape shape_of(const struct qe_query *q, int pick)
 				s.cols |= ORDER_BIT(c);
 		/* a total named in fields: Medusa's legacy totals first, then the others (145) */
 		if (q->fields_replaced)
-			s.legacy |= order_json_total_bit(q->fields[i]);
+			order_json_legacy_field(&s, q->fields[i]);
 	}
 	s.cols |= ORDER_BIT(OC_ID);
+	unsigned long asked = 0, allowed = 0;
 	for (size_t i = 0; i < q->nrelations; i++)
-		s.rels |= order_rel_bit(q->relations[i], strlen(q->relations[i]));
-	if (!pick)
-		s.rels |= ORDER_TOTALS_RELS;
+		asked |= order_rel_bit(q->relations[i], strlen(q->relations[i]));
+	const struct query_node *ex = query_get(q->q, "expand");
+	if (ex && ex->type == QUERY_STRING && *ex->s) {
+		allowed = asked;
+	} else {
+		for (size_t i = 0; allowed_relations[i]; i++)
+			allowed |= order_rel_bit(allowed_relations[i], strlen(allowed_relations[i]));
+	}
+	if (!q->fields_replaced || qe_field(q, "items.refundable"))
+		allowed |= ORDER_BIT(OR_ITEMS);
+	s.rels = asked | ORDER_TOTALS_RELS;
+	if (pick)
+		s.rels &= allowed;
+	s.cleaned = pick;
 	s.method_option = qe_relation(q, "shipping_methods.shipping_option");
 	return s;
 }
@@ -102,6 +119,12 @@ static enum api_err answer(struct req *r, struct order *o, const struct qe_query
 	if (rc != STORE_OK)
 		return store_fail(rc);
 	struct order_shape s = shape_of(q, pick);
+	/* the lookup is a list (OrderService.list): fields gain created_at; named totals come alone */
+	if (pick > 1) {
+		if (q->fields_replaced)
+			s.cols |= ORDER_BIT(OC_CREATED_AT);
+		s.legacy_only = s.legacy != 0;
+	}
 	if (s.legacy && (rc = order_store_products(&r->w->db, &r->arena, o, &rel)) != STORE_OK)
 		return store_fail(rc);
 	struct env ans;
@@ -204,7 +227,7 @@ enum api_err store_orders_lookup(struct req *r)
 		buf_adds(r->out, "Not Found");
 		return API_OK;
 	}
-	return answer(r, &orders[0], &q, 1, "");
+	return answer(r, &orders[0], &q, 2, "");
 }
 
 /* ---- claiming guest orders (transcripts 167-169) ---- */

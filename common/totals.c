@@ -223,7 +223,7 @@ void totals_w_tax_lines(struct buf *b, const struct totals_lines *l, const char 
 	buf_addc(b, ']');
 }
 
-void totals_w_item(struct buf *b, const struct totals_item_out *o)
+void totals_w_item_raw(struct buf *b, const struct totals_item_out *o, int raw_discount_total)
 {
 	kv(b, "subtotal", o->subtotal);
 	kv(b, "discount_total", o->discount_total);
@@ -231,8 +231,15 @@ void totals_w_item(struct buf *b, const struct totals_item_out *o)
 	kv(b, "original_total", o->original_total);
 	kv(b, "original_tax_total", o->original_tax_total);
 	kv(b, "tax_total", o->tax_total);
+	if (!raw_discount_total)
+		return;
 	buf_adds(b, ",\"raw_discount_total\":");
 	json_w_number(b, o->raw_discount_total);
+}
+
+void totals_w_item(struct buf *b, const struct totals_item_out *o)
+{
+	totals_w_item_raw(b, o, 1);
 }
 
 void totals_w_shipping(struct buf *b, const struct totals_shipping_out *o)

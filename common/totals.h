@@ -173,6 +173,9 @@ void totals_w_tax_lines(struct buf *b, const struct totals_lines *l, const char 
 /* ,"subtotal":..,"discount_total":..,"total":..,"original_total":..,"original_tax_total":..,
  * "tax_total":..,"raw_discount_total":.. (appended after the item's last key). */
 void totals_w_item(struct buf *b, const struct totals_item_out *o);
+/* The same, raw_discount_total only when asked (an order item made a plain object by the legacy
+ * items.refundable path loses it to cleanResponseData's omitDeep). */
+void totals_w_item_raw(struct buf *b, const struct totals_item_out *o, int raw_discount_total);
 /* ,"original_total":..,"total":..,"subtotal":..,"original_tax_total":..,"tax_total":.. */
 void totals_w_shipping(struct buf *b, const struct totals_shipping_out *o);
 /* ,"subtotal":..,"discount_total":..,"item_tax_total":..,"shipping_total":..,

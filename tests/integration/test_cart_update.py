@@ -243,7 +243,11 @@ unchanged(cid, before, update(cid, {"shipping_address": dict(ADDR_DE, country_co
           "unknown shipping country: 400", "invalid_data", 400, "Shipping country must be in the cart region")
 unchanged(cid, before, update(cid, {"billing_address": dict(ADDR_IT, country_code="zz")}),
           "unknown billing country: 404", "not_found", 404, "Country with country_code zz does not exist.")
-r = update(cid, {"shipping_address": ADDR_DE, "billing_address": dict(ADDR_IT, country_code="IT")})
+# Medusa saves a cart address's country as sent: capitals break the foreign key (real Medusa
+# 1.20.11 answers this 404; test_probe_checkout.py has the shipping side)
+unchanged(cid, before, update(cid, {"billing_address": dict(ADDR_IT, country_code="IT")}),
+          "billing country with capitals: 404 as Medusa", "not_found", 404, "Country with country_code IT does not exist.")
+r = update(cid, {"shipping_address": ADDR_DE, "billing_address": dict(ADDR_IT, country_code="it")})
 c = cart_of(r)
 want = recorded("106-cart-update-addresses.txt")["cart"]
 strip = ("id", "created_at", "updated_at")
@@ -252,7 +256,7 @@ tap.eq({k: v for k, v in ship.items() if k not in strip},
        {k: v for k, v in want["shipping_address"].items() if k not in strip}, "shipping address object: as 106")
 tap.eq({k: v for k, v in bill.items() if k not in strip},
        {k: v for k, v in want["billing_address"].items() if k not in strip},
-       "billing address object (IT lower-cased, outside the region is fine): as 106")
+       "billing address object (outside the region is fine): as 106")
 tap.check(c.get("shipping_address_id") == ship.get("id") and c.get("billing_address_id") == bill.get("id")
           and ship.get("id") != bill.get("id"), "two new address rows, linked", common.short(c.get("shipping_address_id")))
 r = update(cid, {"shipping_address": {"first_name": "Grete", "phone": None}})
@@ -427,7 +431,7 @@ tap.check(r.status == 200 and [s["amount"] for s in c.get("payment_sessions", []
 # ---- sales channel, context ----
 sc = before.get("sales_channel_id")
 tap.errors(common.error_problems(update(cid, {"sales_channel_id": "sc_nope"}), 404, "not_found",
-                                 "Sales channel with id sc_nope was not found"), "unknown sales channel: 404")
+                                 "Sales channel with id: sc_nope was not found"), "unknown sales channel: 404")
 r = update(cid, {"sales_channel_id": sc, "context": {"a": 1, "ip": "10.0.0.1"}})
 merged = dict(before["context"], a=1, ip="10.0.0.1")
 tap.eq(cart_of(r).get("context"), {k: merged[k] for k in sorted(merged, key=lambda k: (len(k), k))},

@@ -128,7 +128,7 @@ junk_cart = "cart_01JUNKJUNKJUNKJUNKJUNKJUNK"
 tap.errors(common.error_problems(common.request("GET", "/store/carts/%s" % junk_cart), 404, "not_found",
                                  "Cart with %s was not found" % junk_cart), "unknown cart: 404 (083)")
 tap.errors(common.error_problems(post("/store/carts", {"sales_channel_id": "sc_nope"}), 404, "not_found",
-                                 "Sales channel with id sc_nope was not found"), "unknown sales channel: 404")
+                                 "Sales channel with id: sc_nope was not found"), "unknown sales channel: 404")
 r = post("/store/carts", {"sales_channel_id": cart.get("sales_channel_id")})
 tap.check(r.status == 200 and r.json()["cart"]["sales_channel_id"] == cart.get("sales_channel_id"),
           "a named sales channel", r.brief())
