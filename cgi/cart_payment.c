@@ -226,7 +226,7 @@ enum api_err cart_payment_sessions_create(struct req *r)
 	enum api_err e = load_locked(r, 1, &m);
 	if (e != API_OK || (e = sync_model(r, &m)) != API_OK)
 		return e;
-	return cart_answer(r, m.id, CART_PAYMENT_SESSIONS);
+	return cart_answer_model(r, &m, CART_PAYMENT_SESSIONS, CART_RELOAD_SESSIONS);
 }
 
 /*
@@ -270,7 +270,7 @@ enum api_err cart_payment_session_select(struct req *r)
 	    (e = plan_select(r, &m, body_str(r->json, "provider_id"), NULL, ops, &n)) != API_OK ||
 	    (e = apply(r, &m, ops, n)) != API_OK)
 		return e;
-	return cart_answer(r, m.id, CART_PAYMENT_SESSION);
+	return cart_answer_model(r, &m, CART_PAYMENT_SESSION, CART_RELOAD_SESSIONS);
 }
 
 /*
@@ -318,7 +318,7 @@ enum api_err cart_payment_session_update(struct req *r)
 	size_t n = 0;
 	if ((e = plan_select(r, &m, provider, data, ops, &n)) != API_OK || (e = apply(r, &m, ops, n)) != API_OK)
 		return e;
-	return cart_answer(r, m.id, CART_PAYMENT_SESSION);
+	return cart_answer_model(r, &m, CART_PAYMENT_SESSION, CART_RELOAD_SESSIONS);
 }
 
 enum api_err cart_payment_session_refresh(struct req *r)
@@ -353,7 +353,7 @@ enum api_err cart_payment_session_refresh(struct req *r)
 	}
 	if ((e = apply(r, &m, ops, n)) != API_OK)
 		return e;
-	return cart_answer(r, m.id, CART_REFRESH);
+	return cart_answer_model(r, &m, CART_REFRESH, n ? CART_RELOAD_SESSIONS : 0);
 }
 
 enum api_err cart_payment_session_delete(struct req *r)
@@ -367,7 +367,7 @@ enum api_err cart_payment_session_delete(struct req *r)
 	struct checkout_ps_op op = { .kind = PS_DELETE, .id = row >= 0 ? ps_cell(&m, (size_t)row, PS_ID) : NULL };
 	if (row >= 0 && (e = apply(r, &m, &op, 1)) != API_OK)
 		return e;
-	return cart_answer(r, m.id, CART_GET);
+	return cart_answer_model(r, &m, CART_GET, row >= 0 ? CART_RELOAD_SESSIONS : 0);
 }
 
 enum api_err cart_taxes(struct req *r)

@@ -221,5 +221,7 @@ enum api_err cart_add_shipping_method(struct req *r)
 		return respond_fail(r, store_fail(rc), NULL);
 	if (m.sessions.nrows && (e = cart_payment_sync(r, m.id)) != API_OK)
 		return e;
-	return cart_answer(r, m.id, CART_GET);
+	/* the method and the lines' has_shipping changed; the sessions when synced */
+	return cart_answer_model(r, &m, CART_GET,
+				 CART_RELOAD_ITEMS | CART_RELOAD_METHODS | (m.sessions.nrows ? CART_RELOAD_SESSIONS : 0));
 }

@@ -203,6 +203,7 @@ static enum api_err customer(struct upd *x)
 	if (ulid_id("cus", id, sizeof(id)) != 0)
 		return E_UNKNOWN;
 	x->u.guest_new_id = arena_strdup(&r->arena, id);
+	x->u.guest_found_id = found;
 	x->price_customer = found;
 	return API_OK;
 }
@@ -210,20 +211,8 @@ static enum api_err customer(struct upd *x)
 /* The only country of region_id, or NULL when it has none or several. */
 static enum api_err only_country(struct req *r, const char *region_id, const char **out)
 {
-	struct region_links l;
-	enum store_rc rc = region_store_links(&r->w->db, &r->arena, &l);
-	if (rc != STORE_OK)
-		return store_fail(rc);
-	size_t n = 0;
-	*out = NULL;
-	for (size_t i = 0; i < l.countries.nrows; i++) {
-		const char *reg = db_cell(&l.countries, i, COUNTRY_NCOLS - 1);
-		if (reg && strcmp(reg, region_id) == 0 && n++ == 0)
-			*out = db_cell(&l.countries, i, 1);
-	}
-	if (n != 1)
-		*out = NULL;
-	return API_OK;
+	int found;
+	return cart_region_lookup(r, region_id, &found, out);
 }
 
 static enum api_err in_region(struct req *r, const char *region_id, const char *cc, int *yes)
@@ -263,14 +252,14 @@ static enum api_err region(struct upd *x)
 	if (region_id) {
 		x->reprice = 1;
 		x->switching = strcmp(region_id, x->m.region_id) != 0;
-		struct region_filter f = { .id = region_id };
-		struct db_rows rows;
-		enum store_rc rc = region_store_list(&r->w->db, &r->arena, &f, 1, 0, &rows, NULL);
-		if (rc != STORE_OK)
-			return store_fail(rc);
-		if (!rows.nrows)
+		int found;
+		const char *only;
+		enum api_err e = cart_region_lookup(r, region_id, &found, &only);
+		if (e != API_OK)
+			return e;
+		if (!found)
 			return respond_fail(r, E_NOT_FOUND, "Region with %s was not found", region_id);
-		x->u.region_id = db_cell(&rows, 0, 0);
+		x->u.region_id = region_id;
 	}
 	if (x->switching && x->completed)
 		return respond_fail(r, E_NOT_ALLOWED, "Cannot change the region of a completed cart");
@@ -608,12 +597,9 @@ static void pack_items(struct upd *x)
 }
 
 /* Medusa's route re-syncs existing payment sessions after an update without region_id. */
-static enum api_err sync_sessions(struct upd *x)
+static int syncs_sessions(const struct upd *x)
 {
-	struct req *r = x->r;
-	if (!x->m.sessions.nrows || x->switching || body_str(r->json, "region_id") || x->completed)
-		return API_OK;
-	return cart_payment_sync(r, x->m.id);
+	return x->m.sessions.nrows && !x->switching && !body_str(x->r->json, "region_id") && !x->completed;
 }
 
 enum api_err cart_update(struct req *r)
@@ -655,9 +641,17 @@ enum api_err cart_update(struct req *r)
 		return respond_fail(r, E_NOT_FOUND, "Country does not exist");
 	if (rc != STORE_OK)
 		return store_fail(rc);
-	if ((e = sync_sessions(&x)) != API_OK)
+	int synced = syncs_sessions(&x);
+	if (synced && (e = cart_payment_sync(r, x.m.id)) != API_OK)
 		return e;
-	return cart_answer(r, id, CART_UPDATE);
+	/* the cart row always (its updated_at may move); the rest only where this wrote (a changed
+	 * region reads everything again) */
+	unsigned reload = CART_RELOAD_ROW | (u->n_items ? CART_RELOAD_ITEMS : 0);
+	if (u->drop_methods)
+		reload |= CART_RELOAD_METHODS | CART_RELOAD_ITEMS;
+	if (u->drop_sessions || synced)
+		reload |= CART_RELOAD_SESSIONS;
+	return cart_answer_model(r, &x.m, CART_UPDATE, reload);
 }
 
 enum api_err cart_discount_delete(struct req *r)
@@ -673,5 +667,5 @@ enum api_err cart_discount_delete(struct req *r)
 	 * Carts hold no discounts yet (they come with the discount work): removing a code the cart
 	 * does not have changes nothing and answers the cart, as Medusa does (transcript 111).
 	 */
-	return cart_answer(r, id, CART_UPDATE);
+	return cart_answer_model(r, &m, CART_UPDATE, 0);
 }

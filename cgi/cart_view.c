@@ -165,6 +165,7 @@ struct region_entry {
 	char *id;
 	char **cells;                 /* REGION_NCOLS + CURRENCY_NCOLS */
 	char *json[4];                /* index: countries | providers << 1 */
+	char *only_country;           /* iso_2 of the region's only country; NULL: none or several */
 };
 #define REGION_CACHE 16
 static struct region_entry rcache[REGION_CACHE];
@@ -187,6 +188,7 @@ static void region_drop(struct region_entry *e)
 			free(e->cells[i]);
 	free(e->cells);
 	free(e->id);
+	free(e->only_country);
 	for (int i = 0; i < 4; i++)
 		free(e->json[i]);
 	memset(e, 0, sizeof(*e));
@@ -250,6 +252,16 @@ static enum api_err region_of(struct req *r, long long version, const char *regi
 		abort();
 	for (size_t i = 0; i < REGION_NCOLS + CURRENCY_NCOLS && i < row.ncols; i++)
 		e->cells[i] = dup_or_null(row.cells[i]);
+	size_t n_countries = 0;
+	for (size_t i = 0; i < l.countries.nrows; i++) {
+		const char *reg = db_cell(&l.countries, i, COUNTRY_NCOLS - 1);
+		if (reg && strcmp(reg, region_id) == 0 && n_countries++ == 0)
+			e->only_country = dup_or_null(db_cell(&l.countries, i, 1));
+	}
+	if (n_countries != 1) {
+		free(e->only_country);
+		e->only_country = NULL;
+	}
 	struct buf b = BUF_INIT;
 	for (int k = 0; k < 4; k++) {
 		buf_reset(&b);
@@ -266,7 +278,58 @@ static void w_region(struct buf *b, const struct cart_model *m, int countries, i
 	buf_adds(b, m->region_json ? m->region_json[countries | providers << 1] : "null");
 }
 
-enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_taxes, struct cart_model *m)
+/* The cart row's columns the model names (m->v.cart read). */
+static void pick_row(struct cart_model *m)
+{
+	const struct db_rows *c = &m->v.cart;
+	m->id = db_cell(c, 0, 0);
+	m->email = db_cell(c, 0, CART_EMAIL);
+	m->region_id = db_cell(c, 0, CART_REGION);
+	m->customer_id = db_cell(c, 0, CART_CUSTOMER);
+	m->payment_id = db_cell(c, 0, CART_PAYMENT);
+	m->completed_at = db_cell(c, 0, CART_COMPLETED);
+	m->sales_channel_id = db_cell(c, 0, CART_CHANNEL);
+}
+
+static enum api_err load_sessions(struct req *r, struct cart_model *m)
+{
+	enum store_rc rc = cart_store_sessions(&r->w->db, &r->arena, m->id, &m->sessions);
+	if (rc != STORE_OK)
+		return respond_fail(r, store_fail(rc), NULL);
+	m->selected_session = -1;
+	for (size_t i = 0; i < m->sessions.nrows && m->selected_session < 0; i++)
+		if (bool_of(db_cell(&m->sessions, i, 5)))
+			m->selected_session = (int)i;
+	return API_OK;
+}
+
+/* The rows the cart row points at: its payment and its customer. */
+static enum api_err load_links(struct req *r, struct cart_model *m)
+{
+	struct db *db = &r->w->db;
+	enum store_rc rc = STORE_OK;
+	m->payment = (struct db_rows){ 0, 0, NULL };
+	m->customer = (struct db_rows){ 0, 0, NULL };
+	if (m->payment_id)
+		rc = cart_store_payment(db, &r->arena, m->payment_id, &m->payment);
+	if (rc == STORE_OK && m->customer_id)
+		rc = cart_store_customer(db, &r->arena, m->customer_id, &m->customer);
+	return rc == STORE_OK ? API_OK : respond_fail(r, store_fail(rc), NULL);
+}
+
+static void compute_totals(struct cart_model *m)
+{
+	struct totals_cart_in in = {
+		.items = m->t_items, .n_items = m->n_items, .methods = m->t_methods, .n_methods = m->n_methods,
+		.region = { .automatic_taxes = m->automatic_taxes, .gift_cards_taxable = m->gift_cards_taxable,
+			    .tax_rate = m->tax_rate },
+	};
+	totals_cart(&in, m->force_taxes, m->o_items, m->o_methods, &m->totals);
+}
+
+/* cart_model_load; fresh: the cart was inserted by this request and has no relation rows yet. */
+static enum api_err model_load(struct req *r, const char *id, int lock, int force_taxes, int fresh,
+			       struct cart_model *m)
 {
 	struct db *db = &r->w->db;
 	enum store_rc rc = STORE_OK;
@@ -286,14 +349,7 @@ enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_
 		return respond_fail(r, store_fail(rc), NULL);
 	if (!m->v.cart.nrows)
 		return respond_fail(r, E_NOT_FOUND, "Cart with %s was not found", id);
-	const struct db_rows *c = &m->v.cart;
-	m->id = db_cell(c, 0, 0);
-	m->email = db_cell(c, 0, CART_EMAIL);
-	m->region_id = db_cell(c, 0, CART_REGION);
-	m->customer_id = db_cell(c, 0, CART_CUSTOMER);
-	m->payment_id = db_cell(c, 0, CART_PAYMENT);
-	m->completed_at = db_cell(c, 0, CART_COMPLETED);
-	m->sales_channel_id = db_cell(c, 0, CART_CHANNEL);
+	pick_row(m);
 	if ((e = pv_snapshot(r, &m->snap)) != API_OK)
 		return e;
 	const struct region_entry *re;
@@ -309,25 +365,39 @@ enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_
 		m->automatic_taxes = bool_of(db_cell(&m->region, 0, REG_AUTOMATIC));
 	}
 	int taxed = m->automatic_taxes || force_taxes;
-	if ((e = load_items(r, m, taxed)) != API_OK || (e = load_methods(r, m, taxed)) != API_OK)
+	if (fresh) {
+		/* a cart this request inserted: no line, method or session can point at its new id yet */
+		m->items = arena_alloc(&r->arena, sizeof(*m->items));
+		m->t_items = arena_alloc(&r->arena, sizeof(*m->t_items));
+		m->o_items = arena_alloc(&r->arena, sizeof(*m->o_items));
+		m->methods = arena_alloc(&r->arena, sizeof(*m->methods));
+		m->t_methods = arena_alloc(&r->arena, sizeof(*m->t_methods));
+		m->o_methods = arena_alloc(&r->arena, sizeof(*m->o_methods));
+	} else if ((e = load_items(r, m, taxed)) != API_OK || (e = load_methods(r, m, taxed)) != API_OK ||
+		   (e = load_sessions(r, m)) != API_OK) {
 		return e;
-	rc = cart_store_sessions(db, &r->arena, m->id, &m->sessions);
-	if (rc == STORE_OK && m->payment_id)
-		rc = cart_store_payment(db, &r->arena, m->payment_id, &m->payment);
-	if (rc == STORE_OK && m->customer_id)
-		rc = cart_store_customer(db, &r->arena, m->customer_id, &m->customer);
-	if (rc != STORE_OK)
-		return respond_fail(r, store_fail(rc), NULL);
-	for (size_t i = 0; i < m->sessions.nrows && m->selected_session < 0; i++)
-		if (bool_of(db_cell(&m->sessions, i, 5)))
-			m->selected_session = (int)i;
-	struct totals_cart_in in = {
-		.items = m->t_items, .n_items = m->n_items, .methods = m->t_methods, .n_methods = m->n_methods,
-		.region = { .automatic_taxes = m->automatic_taxes, .gift_cards_taxable = m->gift_cards_taxable,
-			    .tax_rate = m->tax_rate },
-	};
-	totals_cart(&in, force_taxes, m->o_items, m->o_methods, &m->totals);
+	}
+	if ((e = load_links(r, m)) != API_OK)
+		return e;
+	compute_totals(m);
 	return API_OK;
+}
+
+enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_taxes, struct cart_model *m)
+{
+	return model_load(r, id, lock, force_taxes, 0, m);
+}
+
+enum api_err cart_region_lookup(struct req *r, const char *region_id, int *found, const char **only_country)
+{
+	const struct pc_snapshot *s;
+	const struct region_entry *re = NULL;
+	enum api_err e = pv_snapshot(r, &s);
+	if (e == API_OK)
+		e = region_of(r, s->version, region_id, &re);
+	*found = re != NULL;
+	*only_country = re ? re->only_country : NULL;
+	return e;
 }
 
 /* ---- writers ---- */
@@ -550,31 +620,88 @@ static enum api_err w_cart(struct buf *b, const struct cart_model *m, const stru
 	return API_OK;
 }
 
-static enum api_err answer(struct req *r, const char *id, const struct cart_sel *k, int force, int with_data)
+static enum api_err w_answer(struct req *r, const struct cart_model *m, const struct cart_sel *k, int with_data)
 {
-	struct cart_model m;
-	enum api_err e = cart_model_load(r, id, 0, force, &m);
-	if (e != API_OK)
-		return e;
+	enum api_err e;
 	struct buf *b = r->out;
 	buf_adds(b, "{\"cart\":");
-	if ((e = w_cart(b, &m, k, k->raw)) != API_OK)
+	if ((e = w_cart(b, m, k, k->raw)) != API_OK)
 		return e;
 	if (with_data) {
 		/* "data" is the same cart cleaned of the cart-level raw_discount_total (123) */
 		buf_adds(b, ",\"data\":");
-		if ((e = w_cart(b, &m, k, 0)) != API_OK)
+		if ((e = w_cart(b, m, k, 0)) != API_OK)
 			return e;
 	}
 	buf_addc(b, '}');
 	return API_OK;
 }
 
+static enum api_err answer(struct req *r, const char *id, const struct cart_sel *k, int force, int with_data)
+{
+	struct cart_model m;
+	enum api_err e = cart_model_load(r, id, 0, force, &m);
+	if (e != API_OK)
+		return e;
+	return w_answer(r, &m, k, with_data);
+}
+
+static int shape_forces(enum cart_shape shape)
+{
+	return shape == CART_TAXES || shape == CART_PAYMENT_SESSIONS;
+}
+
 enum api_err cart_answer(struct req *r, const char *id, enum cart_shape shape)
 {
 	struct cart_sel k = sel_of(shape);
-	int force = shape == CART_TAXES || shape == CART_PAYMENT_SESSIONS;
-	return answer(r, id, &k, force, shape == CART_PAYMENT_SESSIONS);
+	return answer(r, id, &k, shape_forces(shape), shape == CART_PAYMENT_SESSIONS);
+}
+
+enum api_err cart_answer_new(struct req *r, const char *id, enum cart_shape shape)
+{
+	struct cart_sel k = sel_of(shape);
+	struct cart_model m;
+	enum api_err e = model_load(r, id, 0, shape_forces(shape), 1, &m);
+	return e == API_OK ? w_answer(r, &m, &k, shape == CART_PAYMENT_SESSIONS) : e;
+}
+
+enum api_err cart_model_reload(struct req *r, struct cart_model *m, unsigned reload, int force_taxes)
+{
+	enum api_err e;
+	if (reload & CART_RELOAD_ROW) {
+		struct cart_view v;
+		enum store_rc rc = cart_store_get(&r->w->db, &r->arena, m->id, &v);
+		if (rc != STORE_OK)
+			return respond_fail(r, store_fail(rc), NULL);
+		/* another region prices and taxes everything anew: the whole load */
+		if (!v.cart.nrows || !db_cell(&v.cart, 0, CART_REGION) || !m->region_id ||
+		    strcmp(db_cell(&v.cart, 0, CART_REGION), m->region_id) != 0)
+			return cart_model_load(r, m->id, 0, force_taxes, m);
+		m->v = v;
+		pick_row(m);
+		if ((e = load_links(r, m)) != API_OK)
+			return e;
+	}
+	/* without automatic taxes, forcing them changes where the rates come from */
+	if (!m->automatic_taxes && force_taxes != m->force_taxes)
+		reload |= CART_RELOAD_ITEMS | CART_RELOAD_METHODS;
+	m->force_taxes = force_taxes;
+	int taxed = m->automatic_taxes || force_taxes;
+	if ((reload & CART_RELOAD_ITEMS) && (e = load_items(r, m, taxed)) != API_OK)
+		return e;
+	if ((reload & CART_RELOAD_METHODS) && (e = load_methods(r, m, taxed)) != API_OK)
+		return e;
+	if ((reload & CART_RELOAD_SESSIONS) && (e = load_sessions(r, m)) != API_OK)
+		return e;
+	compute_totals(m);
+	return API_OK;
+}
+
+enum api_err cart_answer_model(struct req *r, struct cart_model *m, enum cart_shape shape, unsigned reload)
+{
+	struct cart_sel k = sel_of(shape);
+	enum api_err e = cart_model_reload(r, m, reload, shape_forces(shape));
+	return e == API_OK ? w_answer(r, m, &k, shape == CART_PAYMENT_SESSIONS) : e;
 }
 
 /* ---- GET /store/carts/:id?fields=&expand= ---- */

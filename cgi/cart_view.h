@@ -89,6 +89,35 @@ enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_
 /* Re-reads cart id (after the request's writes, same transaction) and writes the answer of shape into r->out. */
 enum api_err cart_answer(struct req *r, const char *id, enum cart_shape shape);
 
+/*
+ * What a write changed in a cart it loaded under its lock (cart_model_reload, cart_answer_model).
+ * A part not named is not read again: the request transaction's read view (REPEATABLE READ, made
+ * by the cart read right after the lock) gives a re-read the same rows for a table the request
+ * did not write, so the answer is byte for byte the one a full re-read gives.
+ */
+enum {
+	CART_RELOAD_ITEMS = 1,    /* line items (and their saved tax lines) */
+	CART_RELOAD_METHODS = 2,  /* shipping methods with their options and rates */
+	CART_RELOAD_SESSIONS = 4, /* payment sessions */
+	CART_RELOAD_ROW = 8,      /* the cart row with what it joins and points at (addresses, channel,
+				   * customer, payment); a changed region_id: everything is read again */
+};
+
+/* Re-reads the parts of m named in reload (CART_RELOAD_*) and recomputes its totals with force_taxes. */
+enum api_err cart_model_reload(struct req *r, struct cart_model *m, unsigned reload, int force_taxes);
+
+/* cart_answer from m, the model the write loaded, after cart_model_reload(r, m, reload, <shape's force>). */
+enum api_err cart_answer_model(struct req *r, struct cart_model *m, enum cart_shape shape, unsigned reload);
+
+/* cart_answer for a cart this request inserted without lines: its row is read, its relations are empty. */
+enum api_err cart_answer_new(struct req *r, const char *id, enum cart_shape shape);
+
+/*
+ * The live region region_id as the cart routes see it (the worker's region cache, at the catalogue
+ * version): *found, and *only_country the iso_2 of its only country (NULL: none or several).
+ */
+enum api_err cart_region_lookup(struct req *r, const char *region_id, int *found, const char **only_country);
+
 /* GET /store/carts/:id's query (FindParams: fields, expand; Medusa's default relations). */
 extern const struct qe_route cart_get_route;
 /*

@@ -16,6 +16,7 @@
 #include "cgi/carts.h"
 #include "cgi/cart_view.h"
 #include "cgi/catalogue_util.h"
+#include "cgi/product_view.h"
 #include "cgi/router.h"
 #include "common/body.h"
 #include "common/json.h"
@@ -55,9 +56,12 @@ static enum api_err sales_channel(struct req *r, const char *from_body, const ch
 		id = db_cell(&rows, 0, 1);
 	}
 	if (!id) {
-		if ((rc = cart_store_default_channel(db, &r->arena, &id)) != STORE_OK)
-			return store_fail(rc);
-		*out = id;
+		/* the store's default channel: the catalogue snapshot holds it (an import moves it) */
+		const struct pc_snapshot *s;
+		enum api_err e = pv_snapshot(r, &s);
+		if (e != API_OK)
+			return e;
+		*out = s->default_channel_id;
 		return API_OK;
 	}
 	struct db_rows ch;
@@ -115,18 +119,29 @@ enum api_err carts_create(struct req *r)
 		return respond_fail(r, E_INVALID_DATA, json_object_is_type(items, json_type_object)
 				    ? "each value in nested property items must be either object or array"
 				    : "nested property items must be either object or array");
-	/* the region: the one named, or the first one */
+	/* the region: the one named (the worker's region cache), or the first one */
 	struct cart_new c = { 0 };
-	const char *region_id = body_str(r->json, "region_id");
-	struct region_filter f = { .id = region_id };
-	struct db_rows rows;
-	enum store_rc rc = region_store_list(db, &r->arena, &f, 1, 0, &rows, NULL);
-	if (rc != STORE_OK)
-		return store_fail(rc);
-	if (!rows.nrows)
-		return region_id ? respond_fail(r, E_NOT_FOUND, "Region with %s was not found", region_id)
-				 : respond_fail(r, E_NOT_FOUND, "A region is required to create a cart");
-	c.region_id = db_cell(&rows, 0, 0);
+	const char *region_id = body_str(r->json, "region_id"), *only = NULL;
+	enum store_rc rc;
+	if (region_id) {
+		int found;
+		if ((e = cart_region_lookup(r, region_id, &found, &only)) != API_OK)
+			return e;
+		if (!found)
+			return respond_fail(r, E_NOT_FOUND, "Region with %s was not found", region_id);
+		c.region_id = region_id;
+	} else {
+		struct region_filter f = { 0 };
+		struct db_rows rows;
+		if ((rc = region_store_list(db, &r->arena, &f, 1, 0, &rows, NULL)) != STORE_OK)
+			return store_fail(rc);
+		if (!rows.nrows)
+			return respond_fail(r, E_NOT_FOUND, "A region is required to create a cart");
+		int found;
+		if ((e = cart_region_lookup(r, db_cell(&rows, 0, 0), &found, &only)) != API_OK)
+			return e;
+		c.region_id = db_cell(&rows, 0, 0);
+	}
 	/* the shipping country: country_code, else the only country of the region */
 	const char *cc = body_str(r->json, "country_code");
 	if (cc) {
@@ -138,18 +153,7 @@ enum api_err carts_create(struct req *r)
 			return respond_fail(r, E_NOT_ALLOWED, "Shipping country not in region");
 		c.shipping_country = low;
 	} else {
-		struct region_links l;
-		if ((rc = region_store_links(db, &r->arena, &l)) != STORE_OK)
-			return store_fail(rc);
-		const char *only = NULL;
-		size_t n = 0;
-		for (size_t i = 0; i < l.countries.nrows; i++) {
-			const char *reg = db_cell(&l.countries, i, COUNTRY_NCOLS - 1);
-			if (reg && strcmp(reg, c.region_id) == 0 && n++ == 0)
-				only = db_cell(&l.countries, i, 1);
-		}
-		if (n == 1)
-			c.shipping_country = only;
+		c.shipping_country = only;
 	}
 	if ((e = sales_channel(r, body_str(r->json, "sales_channel_id"), &c.sales_channel_id)) != API_OK)
 		return e;
@@ -170,7 +174,9 @@ enum api_err carts_create(struct req *r)
 	c.id = id;
 	if ((rc = cart_store_create(db, &r->arena, &c)) != STORE_OK)
 		return store_fail(rc);
-	if (items && json_object_array_length(items) && (e = line_items_add_to(r, id, items)) != API_OK)
+	if (!items || !json_object_array_length(items))
+		return cart_answer_new(r, id, CART_GET);
+	if ((e = line_items_add_to(r, id, items)) != API_OK)
 		return e;
 	return cart_answer(r, id, CART_GET);
 }

@@ -122,14 +122,24 @@ enum api_err line_items_reprice(struct req *r, const struct cart_model *m)
 	return m->sessions.nrows ? cart_payment_sync(r, m->id) : API_OK;
 }
 
-/* After a change: drop the shipping methods, then re-sync the sessions' amount with the new total. */
-static enum api_err after_change(struct req *r, const struct cart_model *before)
+/*
+ * After a change of the lines: drop the shipping methods, then re-sync the sessions' amount with
+ * the new total. *reload gets the parts of the cart this changed (cart_answer_model).
+ */
+static enum api_err after_change(struct req *r, const struct cart_model *before, unsigned *reload)
 {
 	const char *cart_id = before->id;
-	enum store_rc rc = before->n_methods ? line_item_store_drop_methods(&r->w->db, &r->arena, cart_id) : STORE_OK;
-	if (rc != STORE_OK)
-		return respond_fail(r, store_fail(rc), NULL);
-	return before->sessions.nrows ? cart_payment_sync(r, cart_id) : API_OK;
+	*reload |= CART_RELOAD_ITEMS;
+	if (before->n_methods) {
+		enum store_rc rc = line_item_store_drop_methods(&r->w->db, &r->arena, cart_id);
+		if (rc != STORE_OK)
+			return respond_fail(r, store_fail(rc), NULL);
+		*reload |= CART_RELOAD_METHODS;
+	}
+	if (!before->sessions.nrows)
+		return API_OK;
+	*reload |= CART_RELOAD_SESSIONS;
+	return cart_payment_sync(r, cart_id);
 }
 
 /*
@@ -274,9 +284,10 @@ enum api_err line_items_create(struct req *r)
 	if ((e = add_line(r, &m, body_str(r->json, "variant_id"), q, json_object_object_get(r->json, "metadata"), 0)) !=
 	    API_OK)
 		return e;
-	if ((e = after_change(r, &m)) != API_OK)
+	unsigned reload = 0;
+	if ((e = after_change(r, &m, &reload)) != API_OK)
 		return e;
-	return cart_answer(r, m.id, CART_LINE_ITEMS);
+	return cart_answer_model(r, &m, CART_LINE_ITEMS, reload);
 }
 
 static const struct cart_item *find_line(const struct cart_model *m, const char *line_id)
@@ -328,9 +339,10 @@ enum api_err line_items_update(struct req *r)
 		if ((rc = line_item_store_update(db, &r->arena, m.id, it->id, q, unit_price, meta_json)) != STORE_OK)
 			return respond_fail(r, store_fail(rc), NULL);
 	}
-	if (it && (e = after_change(r, &m)) != API_OK)
+	unsigned reload = 0; /* quantity 0 of a line not on the cart changed nothing */
+	if (it && (e = after_change(r, &m, &reload)) != API_OK)
 		return e;
-	return cart_answer(r, m.id, CART_GET);
+	return cart_answer_model(r, &m, CART_GET, reload);
 }
 
 enum api_err line_items_delete(struct req *r)
@@ -343,12 +355,13 @@ enum api_err line_items_delete(struct req *r)
 	if ((e = cart_model_load(r, cart_id, 1, 0, &m)) != API_OK || (e = refuse_completed(r, &m)) != API_OK)
 		return e;
 	const struct cart_item *it = find_line(&m, line_id);
+	unsigned reload = 0;
 	if (it) {
 		enum store_rc rc = line_item_store_delete(&r->w->db, &r->arena, m.id, it->id);
 		if (rc != STORE_OK)
 			return respond_fail(r, store_fail(rc), NULL);
-		if ((e = after_change(r, &m)) != API_OK)
+		if ((e = after_change(r, &m, &reload)) != API_OK)
 			return e;
 	}
-	return cart_answer(r, m.id, CART_GET);
+	return cart_answer_model(r, &m, CART_GET, reload);
 }

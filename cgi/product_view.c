@@ -56,19 +56,33 @@ static void cache_clear(void)
 
 /* ---- snapshot and scope ---- */
 
+/*
+ * The request whose catalogue_version was read last (struct req is reused: its start time tells
+ * requests apart). One check per request: a cart write asked up to four times, and inside the
+ * request transaction every later read returned the same version anyway (REPEATABLE READ).
+ */
+static const struct req *checked_req;
+static long long checked_start_us;
+
 static enum api_err refresh(struct req *r)
 {
+	if (snap && checked_req == r && checked_start_us == r->start_us)
+		return API_OK;
 	long long v = 0, sv = 0;
 	enum store_rc rc = product_store_versions(&r->w->db, &v, &sv);
 	if (rc != STORE_OK)
 		return respond_fail(r, store_fail(rc), NULL);
+	/* checked once the snapshot is at these versions (a failed read is tried again) */
+	checked_req = NULL;
 	if (snap && snap->version == v) {
-		if (snap->stock_version == sv)
-			return API_OK;
-		/* an order took stock: its variants' stock, not the whole catalogue, is read again */
-		if ((rc = product_store_stock(&r->w->db, snap, sv)) != STORE_OK)
-			return respond_fail(r, store_fail(rc), NULL);
-		cache_clear();
+		if (snap->stock_version != sv) {
+			/* an order took stock: its variants' stock, not the whole catalogue, is read again */
+			if ((rc = product_store_stock(&r->w->db, snap, sv)) != STORE_OK)
+				return respond_fail(r, store_fail(rc), NULL);
+			cache_clear();
+		}
+		checked_req = r;
+		checked_start_us = r->start_us;
 		return API_OK;
 	}
 	if (snap) {
@@ -88,6 +102,8 @@ static enum api_err refresh(struct req *r)
 		return respond_fail(r, store_fail(rc), NULL);
 	}
 	snap = s;
+	checked_req = r;
+	checked_start_us = r->start_us;
 	return API_OK;
 }
 

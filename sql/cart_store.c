@@ -89,13 +89,15 @@ static const char SQL_KEY_CHANNELS[] =
 	"SELECT k.id, s.sales_channel_id FROM publishable_api_key k "
 	"LEFT JOIN publishable_api_key_sales_channel s ON s.publishable_api_key_id = k.id "
 	"WHERE k.id = ? AND k.revoked_at IS NULL ORDER BY s.sales_channel_id";
-static const char SQL_DEFAULT_CHANNEL[] =
-	"SELECT default_sales_channel_id FROM store ORDER BY created_at LIMIT 1";
 
-static const char SQL_LOCK[] = "SELECT id FROM cart WHERE id = ? AND deleted_at IS NULL FOR UPDATE";
-/* a write every writer of the cart makes: the lock for Galera (migration 023 says why) */
-static const char SQL_LOCK_WRITE[] =
-	"INSERT INTO cart_lock (cart_id, n) VALUES (?, 1) ON DUPLICATE KEY UPDATE n = n + 1";
+/*
+ * The cart row FOR UPDATE and, when it is there, a write every writer of the cart makes: the lock
+ * for Galera (migration 023 says why). One statement: affected rows 1 (first write) or 2, 0 when
+ * there is no such live cart (then nothing is written).
+ */
+static const char SQL_LOCK[] =
+	"INSERT INTO cart_lock (cart_id, n) SELECT id, 1 FROM cart WHERE id = ? AND deleted_at IS NULL FOR UPDATE "
+	"ON DUPLICATE KEY UPDATE n = n + 1";
 static const char SQL_ITEMS[] =
 	"SELECT id, created_at, updated_at, cart_id, order_id, swap_id, claim_order_id, original_item_id, "
 	"order_edit_id, title, description, thumbnail, is_return, is_giftcard, should_merge, allow_discounts, "
@@ -217,36 +219,25 @@ enum store_rc cart_store_key_channels(struct db *db, struct arena *a, const char
 	return read1(db, a, SQL_KEY_CHANNELS, key, NULL, rows);
 }
 
-enum store_rc cart_store_default_channel(struct db *db, struct arena *a, const char **id)
-{
-	struct db_rows rows;
-	enum store_rc rc = store_rc_of(db_exec(db, a, SQL_DEFAULT_CHANNEL, NULL, 0, &rows, NULL));
-	*id = rc == STORE_OK && rows.nrows ? db_cell(&rows, 0, 0) : NULL;
-	return rc;
-}
-
 struct lock_ctx {
 	struct arena *a;
 	const char *id;
-	struct db_rows rows;
+	unsigned long long affected;
 };
 
 static enum db_rc lock_work(struct db *db, void *vctx)
 {
 	struct lock_ctx *x = vctx;
 	struct db_param p = db_str(x->id);
-	enum db_rc rc = db_exec(db, x->a, SQL_LOCK, &p, 1, &x->rows, NULL);
-	if (rc == DB_OK && x->rows.nrows)
-		rc = db_exec(db, x->a, SQL_LOCK_WRITE, &p, 1, NULL, NULL);
-	return rc;
+	return db_exec(db, x->a, SQL_LOCK, &p, 1, NULL, &x->affected);
 }
 
 enum store_rc cart_store_lock(struct db *db, struct arena *a, const char *id, int *found)
 {
 	/* a work function: inside the request transaction it opens the transaction, so the lock holds to COMMIT */
-	struct lock_ctx x = { a, id, { 0, 0, NULL } };
+	struct lock_ctx x = { a, id, 0 };
 	enum store_rc rc = store_rc_of(db_transaction(db, lock_work, &x));
-	*found = rc == STORE_OK && x.rows.nrows > 0;
+	*found = rc == STORE_OK && x.affected > 0;
 	return rc;
 }
 

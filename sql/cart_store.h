@@ -78,8 +78,6 @@ enum store_rc cart_store_channel(struct db *db, struct arena *a, const char *id,
  * key without channels), by channel id; no row when the key is unknown or revoked.
  */
 enum store_rc cart_store_key_channels(struct db *db, struct arena *a, const char *key, struct db_rows *rows);
-/* The store's default sales channel (*id NULL when the store has none). */
-enum store_rc cart_store_default_channel(struct db *db, struct arena *a, const char **id);
 
 /*
  * Locks the live cart row (SELECT ... FOR UPDATE) in the current transaction and writes its

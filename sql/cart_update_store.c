@@ -124,15 +124,13 @@ static enum db_rc guest(struct db *db, struct apply_ctx *x)
 	const struct cart_update *u = x->u;
 	struct db_rows rows;
 	struct db_param e[1] = { db_str(u->guest_email) };
-	enum db_rc rc = db_exec(db, x->a, SQL_GUEST, e, 1, &rows, NULL);
-	if (rc != DB_OK)
-		return rc;
-	if (rows.nrows) {
-		x->customer_id = db_cell(&rows, 0, 0);
+	/* the caller's read (cart_update_store_guest, same transaction and read view) found it */
+	if (u->guest_found_id) {
+		x->customer_id = u->guest_found_id;
 		return DB_OK;
 	}
 	struct db_param p[4] = { db_str(u->guest_new_id), db_str(u->guest_email), db_str(u->now), db_str(u->now) };
-	rc = db_exec(db, x->a, SQL_INSERT_GUEST, p, 4, NULL, NULL);
+	enum db_rc rc = db_exec(db, x->a, SQL_INSERT_GUEST, p, 4, NULL, NULL);
 	if (rc == DB_DUPLICATE) {
 		/* another request made this guest meanwhile: use theirs */
 		if ((rc = db_exec(db, x->a, SQL_GUEST_LOCK, e, 1, &rows, NULL)) != DB_OK)

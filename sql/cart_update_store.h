@@ -41,6 +41,7 @@ struct cart_update {
 	const char *now;             /* DATETIME(3) text of the request: every updated_at it moves */
 	/* the guest customer of email (lower-cased): found (has_account 0), else created as new_id */
 	const char *guest_email, *guest_new_id;
+	const char *guest_found_id;  /* the guest cart_update_store_guest found for guest_email, NULL: none */
 	/* the cart row's new values; customer_id is replaced by the guest's when guest_email is set */
 	const char *email, *customer_id, *region_id, *sales_channel_id, *context_json;
 	const char *billing_id, *shipping_id;  /* the row's current address ids (CU_ADDR_KEEP keeps them) */
