@@ -18,10 +18,13 @@
  *                                 sessions, payment: the least a cart read needs when variants,
  *                                 products and regions come from memory, as in medusa-c), then the
  *                                 bytes of medusa-c's answer for the bench cart (CEIL_CART_BODY)
- *   POST /store/carts/:id/line-items -> the version; BEGIN; the cart row FOR UPDATE; the cart's
- *                                 line of that variant; the variant's stock; UPDATE that line's
- *                                 quantity (INSERT a line when there is none); DELETE the cart's
- *                                 shipping methods; COMMIT; then the reads of GET and its answer
+ *   POST /store/carts/:id/line-items -> medusa-c's round trips (ADD_SQL): BEGIN; the cart row
+ *                                 FOR UPDATE with its cart_lock row written, in one statement; the
+ *                                 cart row with addresses and channel, the version, its lines,
+ *                                 shipping methods and payment sessions; the variant's stock;
+ *                                 UPDATE that line's quantity (INSERT a line when there is none);
+ *                                 the lines again (the answer); the commit marker; COMMIT; then
+ *                                 medusa-c's answer bytes
  *   (a yardstick of what a cart read or write cannot do without, not a copy of medusa-c's SQL)
  * Env: LISTEN (socket path), DB_SOCKET, DB_NAME, BENCH_CUSTOMER, WORKERS, CEIL_*_BODY.
  */
@@ -77,15 +80,35 @@ static const char *const CART_READ[] = {
 	"provider_id, data, captured_at, canceled_at, metadata, idempotency_key FROM payment WHERE cart_id = ?",
 };
 #define CART_READS (sizeof(CART_READ) / sizeof(CART_READ[0]))
-static const char CART_LOCK[] = "SELECT id FROM cart WHERE id = ? AND deleted_at IS NULL FOR UPDATE";
-static const char LINE_OF[] = "SELECT id, quantity FROM line_item WHERE cart_id = ? AND variant_id = ?";
-static const char STOCK[] =
-	"SELECT inventory_quantity, allow_backorder, manage_inventory FROM product_variant WHERE id = ?";
-static const char LINE_UPD[] =
-	"UPDATE line_item SET quantity = quantity + 1, updated_at = NOW(3) WHERE cart_id = ? AND variant_id = ?";
-static const char LINE_INS[] = "INSERT INTO line_item (id, cart_id, variant_id, title, unit_price, quantity) "
-	"VALUES (?, ?, ?, 'ceiling', 1000, 1)";
-static const char DROP_METHODS[] = "DELETE FROM shipping_method WHERE cart_id = ?";
+/* adding a line: what a locked cart write reads and writes (the statements of ADD_SQL, in order) */
+enum { ADD_LOCK, ADD_CART, ADD_LINES, ADD_METHODS, ADD_SESSIONS, ADD_STOCK, ADD_LINE_UPD, ADD_LINE_INS, ADD_MARK,
+       ADD_N };
+static const char *const ADD_SQL[ADD_N] = {
+	/* the cart row locked and the Galera lock row written (migration 023) */
+	[ADD_LOCK] = "INSERT INTO cart_lock (cart_id, n) SELECT id, 1 FROM cart WHERE id = ? AND deleted_at IS NULL "
+		     "FOR UPDATE ON DUPLICATE KEY UPDATE n = n + 1",
+	[ADD_CART] = "SELECT c.id, c.created_at, c.updated_at, c.email, c.region_id, c.customer_id, c.payment_id, "
+		     "c.completed_at, c.context, c.metadata, c.sales_channel_id, b.id, b.address_1, s.id, s.address_1, "
+		     "sc.id, sc.name FROM cart c LEFT JOIN address b ON b.id = c.billing_address_id "
+		     "LEFT JOIN address s ON s.id = c.shipping_address_id "
+		     "LEFT JOIN sales_channel sc ON sc.id = c.sales_channel_id WHERE c.id = ?",
+	[ADD_LINES] = "SELECT id, created_at, updated_at, cart_id, order_id, title, description, thumbnail, is_giftcard, "
+		      "should_merge, allow_discounts, has_shipping, unit_price, variant_id, quantity, metadata "
+		      "FROM line_item WHERE cart_id = ? ORDER BY created_at, id",
+	[ADD_METHODS] = "SELECT m.id, m.shipping_option_id, m.price, m.data, o.id, o.name, o.profile_id, o.amount "
+			"FROM shipping_method m LEFT JOIN shipping_option o ON o.id = m.shipping_option_id "
+			"WHERE m.cart_id = ? ORDER BY m.id",
+	[ADD_SESSIONS] = "SELECT id, created_at, updated_at, provider_id, is_selected, is_initiated, status, data, amount "
+			 "FROM payment_session WHERE cart_id = ? ORDER BY created_at, id",
+	[ADD_STOCK] = "SELECT inventory_quantity, allow_backorder, manage_inventory FROM product_variant WHERE id = ?",
+	[ADD_LINE_UPD] = "UPDATE line_item SET quantity = quantity + 1, updated_at = NOW(3) "
+			 "WHERE cart_id = ? AND variant_id = ?",
+	[ADD_LINE_INS] = "INSERT INTO line_item (id, cart_id, variant_id, title, unit_price, quantity) "
+			 "VALUES (?, ?, ?, 'ceiling', 1000, 1)",
+	/* the commit marker medusa-c writes in every request transaction (sql/db.c) */
+	[ADD_MARK] = "INSERT INTO tx_marker (worker, txid, updated_at) VALUES (?, 1, UTC_TIMESTAMP(3)) "
+		     "ON DUPLICATE KEY UPDATE txid = txid + 1, updated_at = UTC_TIMESTAMP(3)",
+};
 
 /* A whole file into memory (the answer the ceiling sends for a catalogue case); "" without one. */
 static char *slurp(const char *path, size_t *len)
@@ -164,8 +187,11 @@ static void worker(int fd)
 	MYSQL_STMT *cart_read[CART_READS];
 	for (size_t i = 0; i < CART_READS; i++)
 		cart_read[i] = prep(m, CART_READ[i]);
-	MYSQL_STMT *cart_lock = prep(m, CART_LOCK), *line_of = prep(m, LINE_OF), *stock = prep(m, STOCK),
-		   *line_upd = prep(m, LINE_UPD), *line_ins = prep(m, LINE_INS), *drop_methods = prep(m, DROP_METHODS);
+	MYSQL_STMT *add[ADD_N];
+	for (size_t i = 0; i < ADD_N; i++)
+		add[i] = prep(m, ADD_SQL[i]);
+	char marker[33];
+	snprintf(marker, sizeof(marker), "ceiling%d", (int)getpid());
 	size_t cart_len;
 	const char *cart_body = slurp(getenv("CEIL_CART_BODY"), &cart_len);
 	size_t list_len, product_len;
@@ -234,28 +260,38 @@ static void worker(int fd)
 			for (const char *p = uri + 13; *p && *p != '/' && *p != '?' && k3 + 1 < sizeof(cart); p++)
 				cart[k3++] = *p;
 			cart[k3] = '\0';
-			int add = method && strcmp(method, "POST") == 0;
-			int good = run(ver, NULL, 0) == 0;
-			if (add && good) {
+			int is_add = method && strcmp(method, "POST") == 0, good;
+			if (is_add) {
+				/* medusa-c's round trips for an add to a cart without shipping methods or
+				 * payment sessions: BEGIN; lock; the cart row, the version, lines, methods,
+				 * sessions; the stock; the line's UPDATE (or INSERT); the lines again for the
+				 * answer; the marker; COMMIT */
 				char body[4096];
 				int got = 0, k2;
 				while ((k2 = FCGX_GetStr(body + got, (int)sizeof(body) - 1 - got, r.in)) > 0)
 					got += k2;
 				body[got] = '\0';
 				json_str(body, "\"variant_id\"", variant, sizeof(variant));
-				const char *cv[2] = { cart, variant }, *v1[1] = { variant }, *c1[1] = { cart };
-				good = mysql_query(m, "START TRANSACTION") == 0 && run(cart_lock, c1, 1) == 0 &&
-				       run(line_of, cv, 2) == 0 && run(stock, v1, 1) == 0 && run(line_upd, cv, 2) == 0;
-				if (good && mysql_stmt_affected_rows(line_upd) == 0) {
+				const char *cv[2] = { cart, variant }, *v1[1] = { variant }, *c1[1] = { cart },
+					   *w1[1] = { marker };
+				good = mysql_query(m, "START TRANSACTION") == 0 && run(add[ADD_LOCK], c1, 1) == 0 &&
+				       run(add[ADD_CART], c1, 1) == 0 && run(ver, NULL, 0) == 0 &&
+				       run(add[ADD_LINES], c1, 1) == 0 && run(add[ADD_METHODS], c1, 1) == 0 &&
+				       run(add[ADD_SESSIONS], c1, 1) == 0 && run(add[ADD_STOCK], v1, 1) == 0 &&
+				       run(add[ADD_LINE_UPD], cv, 2) == 0;
+				if (good && mysql_stmt_affected_rows(add[ADD_LINE_UPD]) == 0) {
 					snprintf(item, sizeof(item), "item_ceil%d_%lu", (int)getpid(), counter++);
 					const char *iv[3] = { item, cart, variant };
-					good = run(line_ins, iv, 3) == 0;
+					good = run(add[ADD_LINE_INS], iv, 3) == 0;
 				}
-				good = good && run(drop_methods, c1, 1) == 0 && mysql_commit(m) == 0;
+				good = good && run(add[ADD_LINES], c1, 1) == 0 && run(add[ADD_MARK], w1, 1) == 0 &&
+				       mysql_commit(m) == 0;
 				if (!good)
 					mysql_rollback(m);
+			} else {
+				good = run(ver, NULL, 0) == 0;
 			}
-			for (size_t i = 0; good && i < CART_READS; i++) {
+			for (size_t i = 0; good && !is_add && i < CART_READS; i++) {
 				const char *c1[1] = { cart };
 				good = run(cart_read[i], c1, 1) == 0;
 			}
