@@ -23,6 +23,7 @@
 #include "common/fields.h"
 #include "common/cookie.h"
 #include "common/customer_json.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/jwt.h"
 #include "common/password.h"
@@ -113,18 +114,23 @@ enum api_err auth_token(struct req *r)
 		return e;
 	long long iat = (long long)time(NULL);
 	struct buf p = BUF_INIT;
+	struct env pl;
 	buf_init(&p);
-	buf_adds(&p, "{\"customer_id\":");
-	json_w_strz(&p, id);
-	buf_addf(&p, ",\"domain\":\"store\",\"iat\":%lld,\"exp\":%lld}", iat, iat + TOKEN_TTL_S);
+	env_object(&pl, &p);
+	env_str(&pl, "customer_id", id);
+	env_str(&pl, "domain", "store");
+	env_int(&pl, "iat", iat);
+	env_int(&pl, "exp", iat + TOKEN_TTL_S);
+	env_end(&pl);
 	const char *key = r->cfg->jwt_secret;
 	char *tok = jwt_sign_hs256((const unsigned char *)key, strlen(key), p.data, p.len);
 	buf_release(&p);
 	if (!tok)
 		return E_UNKNOWN;
-	buf_adds(r->out, "{\"access_token\":");
-	json_w_strz(r->out, tok);
-	buf_addc(r->out, '}');
+	struct env ans;
+	env_object(&ans, r->out);
+	env_str(&ans, "access_token", tok);
+	env_end(&ans);
 	free(tok);
 	return API_OK;
 }
@@ -224,7 +230,10 @@ enum api_err auth_email_exists(struct req *r)
 	enum store_rc rc = customer_store_account_exists(&r->w->db, &r->arena, email, &exists);
 	if (rc != STORE_OK)
 		return store_fail(rc);
-	buf_adds(r->out, exists ? "{\"exists\":true}" : "{\"exists\":false}");
+	struct env ans;
+	env_object(&ans, r->out);
+	env_bool(&ans, "exists", exists);
+	env_end(&ans);
 	return API_OK;
 }
 
@@ -264,31 +273,33 @@ enum api_err customers_password_token(struct req *r)
 		return API_OK;
 	long long iat = (long long)time(NULL);
 	struct buf p = BUF_INIT;
+	struct env pl;
 	buf_init(&p);
-	buf_adds(&p, "{\"customer_id\":");
-	json_w_strz(&p, sr.id);
-	buf_addf(&p, ",\"exp\":%lld,\"iat\":%lld}", iat + RESET_TTL_S, iat);
+	env_object(&pl, &p);
+	env_str(&pl, "customer_id", sr.id);
+	env_int(&pl, "exp", iat + RESET_TTL_S);
+	env_int(&pl, "iat", iat);
+	env_end(&pl);
 	char *tok = jwt_sign_hs256((const unsigned char *)sr.password_hash, strlen(sr.password_hash), p.data, p.len);
 	buf_release(&p);
 	if (!tok)
 		return E_UNKNOWN;
 	/* the token leaves only through the outbox (a mailer reads it), never in the answer or the log */
 	struct buf d = BUF_INIT;
+	struct env ev;
 	buf_init(&d);
-	buf_adds(&d, "{\"id\":");
-	json_w_strz(&d, sr.id);
-	buf_adds(&d, ",\"email\":");
-	json_w_strz(&d, sr.email);
-	buf_adds(&d, ",\"first_name\":");
-	json_w_strz(&d, sr.first_name);
-	buf_adds(&d, ",\"last_name\":");
-	json_w_strz(&d, sr.last_name);
-	buf_adds(&d, ",\"token\":");
-	json_w_strz(&d, tok);
-	buf_addc(&d, '}');
+	env_object(&ev, &d);
+	env_str(&ev, "id", sr.id);
+	env_str(&ev, "email", sr.email);
+	env_str(&ev, "first_name", sr.first_name);
+	env_str(&ev, "last_name", sr.last_name);
+	env_str(&ev, "token", tok);
+	env_end(&ev);
 	OPENSSL_cleanse(tok, strlen(tok));
 	free(tok);
 	enum store_rc rc = customer_store_event(&r->w->db, &r->arena, "customer.password_reset", d.data, req_epoch_ms());
+	/* the copy of the token in the event text goes too */
+	OPENSSL_cleanse(d.data, d.len);
 	buf_release(&d);
 	if (rc != STORE_OK)
 		return store_fail(rc);

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "common/config.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/req.h"
 #include "common/respond.h"
@@ -443,13 +444,18 @@ static enum api_err address_or_id_error(struct req *r, const struct field_spec *
 	buf_adds(&inner, "String validation failed: ");
 	js_string(&inner, v);
 	buf_adds(&inner, " is not a string");
-	buf_adds(&d, "{\"message\":");
+	struct env doc, details, list;
 	buf_adds(&text, f->name);
 	buf_adds(&text, " must be one of: AddressPayload,String");
-	json_w_str(&d, text.data, text.len);
-	buf_adds(&d, ",\"details\":{\"String\":[");
+	env_object(&doc, &d);
+	env_str(&doc, "message", text.data);
+	env_key(&doc, "details");
+	env_object(&details, &d);
+	env_key_list(&details, "String", &list);
+	env_item(&list);
 	json_w_str(&d, inner.data, inner.len);
-	buf_adds(&d, "],\"AddressPayload\":[");
+	env_end(&list);
+	env_key_list(&details, "AddressPayload", &list);
 	if (json_object_is_type(v, json_type_object) && f->nested) {
 		struct buf m = BUF_INIT;
 		buf_init(&m);
@@ -457,13 +463,10 @@ static enum api_err address_or_id_error(struct req *r, const struct field_spec *
 		/* Medusa splits the joined message on ",", keeping the leading spaces */
 		const char *p = m.data;
 		size_t left = m.len;
-		int first = 1;
 		for (;;) {
 			const char *c = memchr(p, ',', left);
 			size_t n = c ? (size_t)(c - p) : left;
-			if (!first)
-				buf_addc(&d, ',');
-			first = 0;
+			env_item(&list);
 			json_w_str(&d, p, n);
 			if (!c)
 				break;
@@ -472,9 +475,12 @@ static enum api_err address_or_id_error(struct req *r, const struct field_spec *
 		}
 		buf_release(&m);
 	} else {
+		env_item(&list);
 		json_w_strz(&d, "an unknown value was passed to the validate function");
 	}
-	buf_adds(&d, "]}}");
+	env_end(&list);
+	env_end(&details);
+	env_end(&doc);
 	r->errmsg = arena_strndup(&r->arena, d.data, d.len);
 	r->err = E_INVALID_DATA;
 	buf_release(&d);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/log.h"
 
@@ -93,104 +94,77 @@ long long customer_db_time_ms(const char *ts)
 	return (long long)timegm(&tm) * 1000 + ms;
 }
 
-static void key(struct buf *b, const char *k, int first)
+static void ktime(struct env *o, const char *k, const char *ts)
 {
-	if (!first)
-		buf_addc(b, ',');
-	buf_addc(b, '"');
-	buf_adds(b, k);
-	buf_add(b, "\":", 2);
-}
-
-static void kstr(struct buf *b, const char *k, const char *v)
-{
-	key(b, k, 0);
-	json_w_strz(b, v);
-}
-
-static void kraw(struct buf *b, const char *k, const char *json)
-{
-	key(b, k, 0);
-	if (json)
-		buf_adds(b, json);
-	else
-		buf_add(b, "null", 4);
-}
-
-static void ktime(struct buf *b, const char *k, const char *ts)
-{
-	key(b, k, 0);
-	customer_json_time(b, ts);
+	env_key(o, k);
+	customer_json_time(o->b, ts);
 }
 
 void address_json(struct buf *b, const struct address *a)
 {
-	buf_addc(b, '{');
-	key(b, "id", 1);
-	json_w_strz(b, a->id);
-	ktime(b, "created_at", a->created_at);
-	ktime(b, "updated_at", a->updated_at);
-	ktime(b, "deleted_at", a->deleted_at);
-	kstr(b, "customer_id", a->customer_id);
-	kstr(b, "company", a->company);
-	kstr(b, "first_name", a->first_name);
-	kstr(b, "last_name", a->last_name);
-	kstr(b, "address_1", a->address_1);
-	kstr(b, "address_2", a->address_2);
-	kstr(b, "city", a->city);
-	kstr(b, "country_code", a->country_code);
-	kstr(b, "province", a->province);
-	kstr(b, "postal_code", a->postal_code);
-	kstr(b, "phone", a->phone);
-	kraw(b, "metadata", a->metadata);
-	buf_addc(b, '}');
+	struct env o;
+	env_object(&o, b);
+	env_str(&o, "id", a->id);
+	ktime(&o, "created_at", a->created_at);
+	ktime(&o, "updated_at", a->updated_at);
+	ktime(&o, "deleted_at", a->deleted_at);
+	env_str(&o, "customer_id", a->customer_id);
+	env_str(&o, "company", a->company);
+	env_str(&o, "first_name", a->first_name);
+	env_str(&o, "last_name", a->last_name);
+	env_str(&o, "address_1", a->address_1);
+	env_str(&o, "address_2", a->address_2);
+	env_str(&o, "city", a->city);
+	env_str(&o, "country_code", a->country_code);
+	env_str(&o, "province", a->province);
+	env_str(&o, "postal_code", a->postal_code);
+	env_str(&o, "phone", a->phone);
+	env_raw(&o, "metadata", a->metadata);
+	env_end(&o);
 }
 
 void customer_json(struct buf *b, const struct customer *c, enum customer_shape shape)
 {
-	buf_addc(b, '{');
-	key(b, "id", 1);
-	json_w_strz(b, c->id);
-	ktime(b, "created_at", c->created_at);
-	ktime(b, "updated_at", c->updated_at);
-	ktime(b, "deleted_at", c->deleted_at);
-	kstr(b, "email", c->email);
-	kstr(b, "first_name", c->first_name);
-	kstr(b, "last_name", c->last_name);
-	kstr(b, "billing_address_id", c->billing_address_id);
-	kstr(b, "phone", c->phone);
-	key(b, "has_account", 0);
-	buf_adds(b, c->has_account ? "true" : "false");
-	kraw(b, "metadata", c->metadata);
+	struct env o;
+	env_object(&o, b);
+	env_str(&o, "id", c->id);
+	ktime(&o, "created_at", c->created_at);
+	ktime(&o, "updated_at", c->updated_at);
+	ktime(&o, "deleted_at", c->deleted_at);
+	env_str(&o, "email", c->email);
+	env_str(&o, "first_name", c->first_name);
+	env_str(&o, "last_name", c->last_name);
+	env_str(&o, "billing_address_id", c->billing_address_id);
+	env_str(&o, "phone", c->phone);
+	env_bool(&o, "has_account", c->has_account);
+	env_raw(&o, "metadata", c->metadata);
 	if (shape == CUSTOMER_STORE) {
-		key(b, "billing_address", 0);
+		env_key(&o, "billing_address");
 		if (c->billing)
 			address_json(b, c->billing);
 		else
 			buf_add(b, "null", 4);
 	}
-	if (shape == CUSTOMER_AUTH) {
-		key(b, "orders", 0);
-		buf_adds(b, c->orders_json ? c->orders_json : "[]");
-	}
+	if (shape == CUSTOMER_AUTH)
+		env_raw(&o, "orders", c->orders_json ? c->orders_json : "[]");
 	if (shape != CUSTOMER_BARE) {
-		key(b, "shipping_addresses", 0);
-		buf_addc(b, '[');
+		struct env list;
+		env_key_list(&o, "shipping_addresses", &list);
 		for (size_t i = 0; i < c->nshipping; i++) {
-			if (i)
-				buf_addc(b, ',');
+			env_item(&list);
 			address_json(b, &c->shipping[i]);
 		}
-		buf_addc(b, ']');
+		env_end(&list);
 	}
-	buf_addc(b, '}');
+	env_end(&o);
 }
 
 void customer_json_wrapped(struct buf *b, const struct customer *c, enum customer_shape shape)
 {
-	buf_adds(b, "{\"customer\":");
+	struct env ans;
+	env_one(&ans, b, "customer");
 	customer_json(b, c, shape);
-	buf_addc(b, '}');
+	env_end(&ans);
 }
 
 int customer_revoked(long long issued_ms, const char *credentials_at)

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "common/config.h"
+#include "common/envelope.h"
 #include "common/json.h"
 
 enum api_err respond_fail(struct req *r, enum api_err err, const char *fmt, ...)
@@ -151,17 +152,13 @@ void respond_render(struct req *r)
 	} else {
 		r->body_type = "application/json; charset=utf-8";
 		const char *msg = r->errmsg ? r->errmsg : e->message;
-		buf_addc(r->out, '{');
-		if (e->code) {
-			buf_adds(r->out, "\"code\":");
-			json_w_strz(r->out, e->code);
-			buf_addc(r->out, ',');
-		}
-		buf_adds(r->out, "\"type\":");
-		json_w_strz(r->out, e->type);
-		buf_adds(r->out, ",\"message\":");
-		json_w_strz(r->out, msg);
-		buf_addc(r->out, '}');
+		struct env o;
+		env_object(&o, r->out);
+		if (e->code)
+			env_str(&o, "code", e->code);
+		env_str(&o, "type", e->type);
+		env_str(&o, "message", msg);
+		env_end(&o);
 		if (r->err == E_DB_UNAVAILABLE)
 			respond_header(r, "Retry-After", "2");
 		if (r->err == E_TOO_MANY) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "common/buf.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/pricing.h"
 
@@ -194,47 +195,40 @@ double totals_adjustment(enum totals_rule rule, double value, long long unit_pri
 	return a < full ? a : full;
 }
 
-static void kv(struct buf *b, const char *key, long long v)
+/* The totals are members of an object other writers opened and already filled: after them. */
+static void after_members(struct env *e, struct buf *b)
 {
-	buf_addc(b, ',');
-	json_w_strz(b, key);
-	buf_addc(b, ':');
-	buf_addll(b, v);
+	env_resume(e, b, 1);
 }
 
 void totals_w_tax_lines(struct buf *b, const struct totals_lines *l, const char *owner_key, const char *owner_id)
 {
-	buf_addc(b, '[');
+	struct env list, line;
+	env_list(&list, b);
 	for (size_t i = 0; i < l->n; i++) {
-		if (i)
-			buf_addc(b, ',');
-		buf_adds(b, "{\"rate\":");
-		json_w_number(b, totals_rate_value(l->v[i].rate));
-		buf_adds(b, ",\"name\":");
-		json_w_strz(b, l->v[i].name);
-		buf_adds(b, ",\"code\":");
-		json_w_strz(b, l->v[i].code);
-		buf_addc(b, ',');
-		json_w_strz(b, owner_key);
-		buf_addc(b, ':');
-		json_w_strz(b, owner_id);
-		buf_addc(b, '}');
+		env_item(&list);
+		env_object(&line, b);
+		env_num(&line, "rate", totals_rate_value(l->v[i].rate));
+		env_str(&line, "name", l->v[i].name);
+		env_str(&line, "code", l->v[i].code);
+		env_str(&line, owner_key, owner_id);
+		env_end(&line);
 	}
-	buf_addc(b, ']');
+	env_end(&list);
 }
 
 void totals_w_item_raw(struct buf *b, const struct totals_item_out *o, int raw_discount_total)
 {
-	kv(b, "subtotal", o->subtotal);
-	kv(b, "discount_total", o->discount_total);
-	kv(b, "total", o->total);
-	kv(b, "original_total", o->original_total);
-	kv(b, "original_tax_total", o->original_tax_total);
-	kv(b, "tax_total", o->tax_total);
-	if (!raw_discount_total)
-		return;
-	buf_adds(b, ",\"raw_discount_total\":");
-	json_w_number(b, o->raw_discount_total);
+	struct env e;
+	after_members(&e, b);
+	env_int(&e, "subtotal", o->subtotal);
+	env_int(&e, "discount_total", o->discount_total);
+	env_int(&e, "total", o->total);
+	env_int(&e, "original_total", o->original_total);
+	env_int(&e, "original_tax_total", o->original_tax_total);
+	env_int(&e, "tax_total", o->tax_total);
+	if (raw_discount_total)
+		env_num(&e, "raw_discount_total", o->raw_discount_total);
 }
 
 void totals_w_item(struct buf *b, const struct totals_item_out *o)
@@ -244,53 +238,57 @@ void totals_w_item(struct buf *b, const struct totals_item_out *o)
 
 void totals_w_shipping(struct buf *b, const struct totals_shipping_out *o)
 {
-	kv(b, "original_total", o->original_total);
-	kv(b, "total", o->total);
-	kv(b, "subtotal", o->subtotal);
-	kv(b, "original_tax_total", o->original_tax_total);
-	kv(b, "tax_total", o->tax_total);
+	struct env e;
+	after_members(&e, b);
+	env_int(&e, "original_total", o->original_total);
+	env_int(&e, "total", o->total);
+	env_int(&e, "subtotal", o->subtotal);
+	env_int(&e, "original_tax_total", o->original_tax_total);
+	env_int(&e, "tax_total", o->tax_total);
 }
 
 void totals_w_cart(struct buf *b, const struct totals_cart_out *o, int with_raw_discount_total)
 {
-	kv(b, "subtotal", o->subtotal);
-	kv(b, "discount_total", o->discount_total);
-	kv(b, "item_tax_total", o->item_tax_total);
-	kv(b, "shipping_total", o->shipping_total);
-	kv(b, "shipping_tax_total", o->shipping_tax_total);
-	kv(b, "tax_total", o->tax_total);
-	if (with_raw_discount_total) {
-		buf_adds(b, ",\"raw_discount_total\":");
-		json_w_number(b, o->raw_discount_total);
-	}
-	kv(b, "gift_card_total", o->gift_card_total);
-	kv(b, "gift_card_tax_total", o->gift_card_tax_total);
-	kv(b, "total", o->total);
+	struct env e;
+	after_members(&e, b);
+	env_int(&e, "subtotal", o->subtotal);
+	env_int(&e, "discount_total", o->discount_total);
+	env_int(&e, "item_tax_total", o->item_tax_total);
+	env_int(&e, "shipping_total", o->shipping_total);
+	env_int(&e, "shipping_tax_total", o->shipping_tax_total);
+	env_int(&e, "tax_total", o->tax_total);
+	if (with_raw_discount_total)
+		env_num(&e, "raw_discount_total", o->raw_discount_total);
+	env_int(&e, "gift_card_total", o->gift_card_total);
+	env_int(&e, "gift_card_tax_total", o->gift_card_tax_total);
+	env_int(&e, "total", o->total);
 }
 
 void totals_w_order_item(struct buf *b, const struct totals_item_out *o)
 {
+	struct env e;
 	totals_w_item(b, o);
-	kv(b, "refundable", o->refundable);
+	after_members(&e, b);
+	env_int(&e, "refundable", o->refundable);
 }
 
 void totals_w_order(struct buf *b, const struct totals_order_out *o, int with_raw_discount_total)
 {
+	struct env e;
+	after_members(&e, b);
 	const struct totals_cart_out *c = &o->c;
-	kv(b, "subtotal", c->subtotal);
-	kv(b, "discount_total", c->discount_total);
-	kv(b, "shipping_total", c->shipping_total);
-	kv(b, "refunded_total", o->refunded_total);
-	kv(b, "paid_total", o->paid_total);
-	kv(b, "refundable_amount", o->refundable_amount);
-	kv(b, "item_tax_total", c->item_tax_total);
-	kv(b, "shipping_tax_total", c->shipping_tax_total);
-	kv(b, "tax_total", c->tax_total);
-	kv(b, "gift_card_total", c->gift_card_total);
-	kv(b, "gift_card_tax_total", c->gift_card_tax_total);
-	if (with_raw_discount_total) {
-		buf_adds(b, ",\"raw_discount_total\":");
-		json_w_number(b, c->raw_discount_total);
-	}
-	kv(b, "total", c->total);
+	env_int(&e, "subtotal", c->subtotal);
+	env_int(&e, "discount_total", c->discount_total);
+	env_int(&e, "shipping_total", c->shipping_total);
+	env_int(&e, "refunded_total", o->refunded_total);
+	env_int(&e, "paid_total", o->paid_total);
+	env_int(&e, "refundable_amount", o->refundable_amount);
+	env_int(&e, "item_tax_total", c->item_tax_total);
+	env_int(&e, "shipping_tax_total", c->shipping_tax_total);
+	env_int(&e, "tax_total", c->tax_total);
+	env_int(&e, "gift_card_total", c->gift_card_total);
+	env_int(&e, "gift_card_tax_total", c->gift_card_tax_total);
+	if (with_raw_discount_total)
+		env_num(&e, "raw_discount_total", c->raw_discount_total);
+	env_int(&e, "total", c->total);
 }

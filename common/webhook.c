@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 
 #include "common/customer_json.h"
+#include "common/envelope.h"
 #include "common/json.h"
 
 static int fail(char *err, size_t errsz, const char *msg)
@@ -111,15 +112,19 @@ int webhook_config_check(const char *url, const char *secret, char *err, size_t 
 
 void webhook_body(struct buf *b, const char *row_id, const char *event, const char *created_at_db, const char *data)
 {
-	buf_adds(b, "{\"id\":\"evt_");
-	buf_adds(b, row_id);
-	buf_adds(b, "\",\"event\":");
-	json_w_strz(b, event);
-	buf_adds(b, ",\"created_at\":");
+	struct buf id = BUF_INIT;
+	struct env o;
+	buf_init(&id);
+	buf_adds(&id, "evt_");
+	buf_adds(&id, row_id);
+	env_object(&o, b);
+	env_str(&o, "id", id.data);
+	env_str(&o, "event", event);
+	env_key(&o, "created_at");
 	customer_json_time(b, created_at_db);
-	buf_adds(b, ",\"data\":");
-	buf_adds(b, data && *data ? data : "null");
-	buf_addc(b, '}');
+	env_raw(&o, "data", data);
+	env_end(&o);
+	buf_release(&id);
 }
 
 int webhook_sign(const char *secret, size_t secret_len, const char *body, size_t len, char out[WEBHOOK_SIG_LEN + 1])
