@@ -323,11 +323,20 @@ enum api_err line_items_update(struct req *r)
 		long long q;
 		if ((e = quantity_of(r, qv, &q)) != API_OK)
 			return e;
-		/* the route passes `metadata || {}`: an update without metadata clears it */
+		/*
+		 * the route passes `metadata || {}` to LineItemService.update, whose setMetadata merges
+		 * the keys into the line's ("" removes one): no metadata (or null) keeps it (probe,
+		 * real Medusa 1.20.11); NULL leaves the column as it is
+		 */
 		struct json_object *meta = json_object_object_get(r->json, "metadata");
-		const char *meta_json = meta ? metadata_canonical(&r->arena, meta) : "{}";
-		if (!metadata_fits(meta_json))
-			return metadata_too_large(r);
+		const char *meta_json = NULL;
+		if (meta) {
+			int changed;
+			if (!(meta_json = metadata_merge(&r->arena, it->metadata, meta, &changed)))
+				return respond_fail(r, E_DATABASE, NULL);
+			if (!metadata_fits(meta_json))
+				return metadata_too_large(r);
+		}
 		long long unit_price = it->unit_price;
 		if (it->variant_id) {
 			long price;

@@ -9,6 +9,7 @@ the real server's answer as its expected value.
     are lower-cased, carts are not); a shipping country outside the region is still 400 first;
   - POST /store/carts/:id {"email": null} (not logged in) is 400 "The email is not valid";
   - an unknown sales channel is "Sales channel with id: <id> was not found";
+  - a line item update merges its metadata into the line's (none or null keeps it);
   - orders read with fields / expand (tests/fixtures/probe_order_shapes.json, recorded): the key
     lists of the order, its first item and its first shipping method for GET /store/orders/:id
     and the lookup, e.g. named totals in the order fields names them, item_tax_total not an
@@ -101,6 +102,25 @@ tap.errors(common.error_problems(r, 404, "not_found", "Sales channel with id: sc
 r = post("/store/carts/%s" % eu["id"], {"sales_channel_id": "sc_01JUNKJUNKJUNKJUNKJUNKJUNK"})
 tap.errors(common.error_problems(r, 404, "not_found", "Sales channel with id: sc_01JUNKJUNKJUNKJUNKJUNKJUNK was not found"),
            "unknown sales channel on update: Medusa's message")
+
+# ---- line item metadata on update (POST /store/carts/:id/line-items/:line_id) ----
+# The route passes `metadata || {}` and LineItemService.update merges it with setMetadata: the
+# real Medusa answered {'a': 1, 'b': 2}, then the same without metadata, then {'b': 2, 'c': None}.
+
+mc = new_cart(REG["EU"], [(SWEATSHIRT, 1)])
+line = mc["items"][0]["id"]
+
+
+def line_meta(body):
+    r = post("/store/carts/%s/line-items/%s" % (mc["id"], line), body)
+    return r.json()["cart"]["items"][0]["metadata"] if r.status == 200 else r.brief()
+
+
+tap.eq(line_meta({"quantity": 2, "metadata": {"a": 1, "b": 2}}), {"a": 1, "b": 2}, "line update with metadata sets it")
+tap.eq(line_meta({"quantity": 3}), {"a": 1, "b": 2}, "line update without metadata keeps it")
+tap.eq(line_meta({"quantity": 3, "metadata": None}), {"a": 1, "b": 2}, "line update with metadata null keeps it")
+tap.eq(line_meta({"quantity": 3, "metadata": {"a": "", "c": None}}), {"b": 2, "c": None},
+       "line update merges metadata: \"\" removes a key, null is a value")
 
 # ---- an order read with fields / expand (recorded key lists) ----
 

@@ -194,6 +194,19 @@ class Runner:
         raise KeyError(name)
 
 
+def _so_any(self, cart_id, name):
+    """A shipping option's id by name from the region's list (return options included)."""
+    st, h, j = self.side.request("GET", "/store/carts/" + cart_id)
+    region = j["cart"]["region_id"]
+    st, h, j = self.side.request("GET", "/store/shipping-options?is_return=true&region_id=" + region)
+    for o in j.get("shipping_options", []):
+        if o["name"] == name:
+            return o["id"]
+    raise KeyError(name)
+
+
+Runner.so_any = _so_any
+
 SEQUENCES = {}
 IGNORES = {}
 
@@ -607,6 +620,76 @@ def s_payment_flow(r):
     r.call("complete", "POST", "/store/carts/%s/complete" % c)
     r.call("ps-after", "POST", "/store/carts/%s/payment-sessions" % c)
     r.call("taxes-after", "POST", "/store/carts/%s/taxes" % c)
+
+
+import random as _random
+RUNTAG = "%06d" % _random.randrange(10 ** 6)
+
+
+@seq("token_customer", ignore=(r".*\.email$", r".*\.access_token$"))
+def s_token_customer(r):
+    email = "probe.tok.%s.%s@example.com" % (RUNTAG, r.side.name)
+    r.call("register", "POST", "/store/customers", {"email": email, "password": "secret123", "first_name": "To", "last_name": "Ken", "phone": "+49 1"})
+    st, j = r.call("token", "POST", "/store/auth/token", {"email": email, "password": "secret123"})
+    r.side.token = j.get("access_token") if isinstance(j, dict) else None
+    r.call("me", "GET", "/store/customers/me")
+    r.call("add-address", "POST", "/store/customers/me/addresses", {"address": dict(ADDR, phone="123", company="ACME")})
+    st, j = r.call("me2", "GET", "/store/customers/me")
+    addr_id = j["customer"]["shipping_addresses"][0]["id"]
+    st, j = r.call("cart", "POST", "/store/carts", {"region_id": r.id("region:EU")})
+    c = r.cart(j)
+    r.call("cart-get", "GET", "/store/carts/" + c)
+    r.call("cart-addr-id", "POST", "/store/carts/" + c, {"shipping_address": addr_id, "billing_address": addr_id})
+    r.call("add", "POST", "/store/carts/%s/line-items" % c, {"variant_id": r.id("variant:t-shirt:L / Black"), "quantity": 2})
+    r.call("ship", "POST", "/store/carts/%s/shipping-methods" % c, {"option_id": r.so(c, "PostFake Express")})
+    r.call("ps", "POST", "/store/carts/%s/payment-sessions" % c)
+    st, j = r.call("complete", "POST", "/store/carts/%s/complete" % c)
+    r.call("me-orders", "GET", "/store/customers/me/orders")
+    r.call("me-orders-10", "GET", "/store/customers/me/orders?limit=10&offset=0")
+    r.call("me-orders-fields-items", "GET", "/store/customers/me/orders?fields=id,items.refundable")
+    r.call("me-orders-fields-gift", "GET", "/store/customers/me/orders?fields=id,gift_card_total,subtotal")
+    r.call("me-orders-expand-region", "GET", "/store/customers/me/orders?expand=region")
+    r.call("me-orders-created", "GET", "/store/customers/me/orders?created_at[gt]=2020-01-01")
+    r.call("me-orders-id", "GET", "/store/customers/me/orders?id=" + j["data"]["id"])
+    r.call("me-orders-badlimit", "GET", "/store/customers/me/orders?limit=abc")
+    r.call("me-orders-neg", "GET", "/store/customers/me/orders?offset=-1")
+    r.call("auth-get", "GET", "/store/auth")
+    r.call("me3", "GET", "/store/customers/me")
+    r.call("order", "GET", "/store/orders/" + j["data"]["id"])
+    c2 = new_cart(r, label="cart2")
+    r.side.token = None
+    r.call("cart2-anon-get", "GET", "/store/carts/" + c2)
+    r.call("cart2-anon-email", "POST", "/store/carts/" + c2, {"email": "stranger@example.com"})
+    r.call("cart2-anon-addr-id", "POST", "/store/carts/" + c2, {"shipping_address": addr_id})
+
+
+@seq("foreign_line")
+def s_foreign_line(r):
+    a = new_cart(r, items=[("hoodie:S", 1)], label="cart-a")
+    b = new_cart(r, items=[("hoodie:M", 1)], label="cart-b")
+    st, j = r.call("get-a", "GET", "/store/carts/" + a)
+    line = j["cart"]["items"][0]["id"]
+    r.call("update-foreign", "POST", "/store/carts/%s/line-items/%s" % (b, line), {"quantity": 3})
+    r.call("delete-foreign", "DELETE", "/store/carts/%s/line-items/%s" % (b, line))
+    r.call("get-b", "GET", "/store/carts/" + b)
+    r.call("update-meta-only", "POST", "/store/carts/%s/line-items/%s" % (a, line), {"quantity": 2, "metadata": {"k": "v"}})
+    r.call("update-meta-null", "POST", "/store/carts/%s/line-items/%s" % (a, line), {"quantity": 2, "metadata": None})
+
+
+@seq("region_switch_na_ca")
+def s_switch2(r):
+    c = new_cart(r, region="NA", items=[("sweatshirt:L", 1)])
+    r.call("addr-ca", "POST", "/store/carts/" + c, {"shipping_address": dict(ADDR_US, country_code="ca", province="ON"), "email": "ca@example.com"})
+    r.call("opts", "GET", "/store/shipping-options/" + c)
+    r.call("ship", "POST", "/store/carts/%s/shipping-methods" % c, {"option_id": r.so(c, "FakeEx Standard")})
+    r.call("to-eu", "POST", "/store/carts/" + c, {"region_id": r.id("region:EU")})
+    r.call("opts-eu", "GET", "/store/shipping-options/" + c)
+    r.call("addr-de", "POST", "/store/carts/" + c, {"shipping_address": dict(ADDR, country_code="de")})
+    r.call("ship-eu", "POST", "/store/carts/%s/shipping-methods" % c, {"option_id": r.so(c, "PostFake Standard")})
+    r.call("ps", "POST", "/store/carts/%s/payment-sessions" % c)
+    r.call("back-na-with-cc", "POST", "/store/carts/" + c, {"region_id": r.id("region:NA"), "country_code": "us"})
+    r.call("get", "GET", "/store/carts/" + c)
+    r.call("return-option", "POST", "/store/carts/%s/shipping-methods" % c, {"option_id": r.so_any(c, "FakeEx Return")})
 
 
 if __name__ == "__main__":
