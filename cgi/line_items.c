@@ -142,13 +142,24 @@ static enum api_err after_change(struct req *r, const struct cart_model *before,
 	return cart_payment_sync(r, cart_id);
 }
 
+/* line_item_cols' updated_at (its third column): "YYYY-MM-DD HH:MM:SS.mmm", ordered as text */
+#define LI_UPDATED_AT 2
+
+/* a was written after b (updated_at; the later of two equal ones in m's created_at order) */
+static int written_after(const struct cart_item *a, const struct cart_item *b)
+{
+	const char *ta = a->cells ? a->cells[LI_UPDATED_AT] : NULL, *tb = b->cells ? b->cells[LI_UPDATED_AT] : NULL;
+	return !ta || !tb || strcmp(ta, tb) >= 0;
+}
+
 /*
- * Adds quantity of variant_id (metadata may be NULL) to the locked cart m: merged or a new line.
+ * Adds quantity of variant_id (metadata may be NULL) to the locked cart m: merged or a new line
+ * (fresh: always a new line, the items of POST /store/carts).
  * dry: only the checks, and m's items change as the write would change them (the items of
  * POST /store/carts are checked before the cart is written: a 4xx answer commits its writes).
  */
 static enum api_err add_line(struct req *r, struct cart_model *m, const char *variant_id, long long quantity,
-			     struct json_object *metadata, int dry)
+			     struct json_object *metadata, int dry, int fresh)
 {
 	struct db *db = &r->w->db;
 	enum store_rc rc;
@@ -170,13 +181,21 @@ static enum api_err add_line(struct req *r, struct cart_model *m, const char *va
 					    "The products [%s] must belong to the sales channel on which the cart has been "
 					    "created.", p->title ? p->title : "");
 	}
+	/*
+	 * Medusa's addOrUpdateLineItems lists the cart's should_merge lines of the variant without
+	 * ORDER BY into a Map by variant_id: only the last one, the row written last, is a candidate,
+	 * and it merges only with equal metadata (metadata A, B, then A again is a third line; real
+	 * Medusa 1.20.11, probe). The items of a new cart never merge: that list is read before them.
+	 */
 	struct cart_item *merge = NULL;
-	for (size_t i = 0; i < m->n_items && !merge; i++) {
+	for (size_t i = 0; i < m->n_items && !fresh; i++) {
 		struct cart_item *it = &m->items[i];
 		if (it->should_merge && it->variant_id && strcmp(it->variant_id, variant_id) == 0 &&
-		    same_metadata(it->metadata, metadata))
+		    (!merge || written_after(it, merge)))
 			merge = it;
 	}
+	if (merge && !same_metadata(merge->metadata, metadata))
+		merge = NULL;
 	long long total_qty = quantity + (merge ? merge->quantity : 0);
 	if (total_qty > LINE_QUANTITY_MAX)
 		return respond_fail(r, E_INVALID_DATA, "quantity must not be greater than %d", LINE_QUANTITY_MAX);
@@ -237,12 +256,12 @@ static enum api_err add_items(struct req *r, struct cart_model *dry_model, const
 			return e;
 		struct json_object *meta = json_object_object_get(it, "metadata");
 		if (dry_model) {
-			e = add_line(r, dry_model, body_str(it, "variant_id"), q, meta, 1);
+			e = add_line(r, dry_model, body_str(it, "variant_id"), q, meta, 1, 1);
 		} else {
-			/* each item sees the lines before it: the same variant twice merges */
+			/* every item is a line of its own: the same variant twice is two lines (Medusa) */
 			struct cart_model m;
 			if ((e = cart_model_load(r, cart_id, 1, 0, &m)) == API_OK)
-				e = add_line(r, &m, body_str(it, "variant_id"), q, meta, 0);
+				e = add_line(r, &m, body_str(it, "variant_id"), q, meta, 0, 1);
 		}
 		if (e != API_OK)
 			return e;
@@ -281,7 +300,7 @@ enum api_err line_items_create(struct req *r)
 	struct cart_model m;
 	if ((e = cart_model_load(r, cart_id, 1, 0, &m)) != API_OK || (e = refuse_completed(r, &m)) != API_OK)
 		return e;
-	if ((e = add_line(r, &m, body_str(r->json, "variant_id"), q, json_object_object_get(r->json, "metadata"), 0)) !=
+	if ((e = add_line(r, &m, body_str(r->json, "variant_id"), q, json_object_object_get(r->json, "metadata"), 0, 0)) !=
 	    API_OK)
 		return e;
 	unsigned reload = 0;

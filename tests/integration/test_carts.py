@@ -405,7 +405,9 @@ r = post("/store/carts", {"region_id": EU, "items": [{"variant_id": SWEAT_L, "qu
 tap.eq(items_of(r), [(SWEAT_L, 3, 2500)], "created with 3 x sweatshirt L: the tier price (extras 096)")
 r = post("/store/carts", {"region_id": EU, "items": [{"variant_id": TEE, "quantity": 1}, {"variant_id": MUG, "quantity": 1},
                                                       {"variant_id": TEE, "quantity": 2}]})
-tap.eq(items_of(r), [(TEE, 3, 1950), (MUG, 1, 1000)], "create with the same variant twice: merged; guest prices (097)")
+tap.eq(items_of(r), [(TEE, 1, 1950), (MUG, 1, 1000), (TEE, 2, 1950)],
+       "create with the same variant twice: two lines (real Medusa 1.20.11: the cart's lines are read before its "
+       "items are added); guest prices (097)")
 gcart = r.json()["cart"]["id"] if r.status == 200 else None
 tap.errors(common.error_problems(post("/store/carts", {"region_id": EU, "items": [{"variant_id": TEE}]}), 400,
                                  "invalid_data", "quantity must be an integer number"), "create with an item without quantity")
@@ -415,8 +417,8 @@ g = common.request("GET", "/store/carts/%s" % gcart, token=vtok)
 gc = g.json()["cart"] if g.status == 200 else {}
 tap.check(gc.get("customer_id") == vip.json().get("customer", {}).get("id", gc.get("customer_id")) and
           gc.get("email") == "vip@example.com", "GET with the VIP's token attaches the VIP (170, extras 098)", g.brief())
-tap.eq(items_of(g), [(TEE, 3, 1500), (MUG, 1, 800)], "... and re-prices the lines for the VIP (extras 098)")
-tap.eq(items_of(common.request("GET", "/store/carts/%s" % gcart)), [(TEE, 3, 1500), (MUG, 1, 800)],
+tap.eq(items_of(g), [(TEE, 1, 1500), (MUG, 1, 800), (TEE, 2, 1500)], "... and re-prices the lines for the VIP (extras 098)")
+tap.eq(items_of(common.request("GET", "/store/carts/%s" % gcart)), [(TEE, 1, 1500), (MUG, 1, 800), (TEE, 2, 1500)],
        "read again without auth: the VIP's cart at sale prices (extras 099)")
 g = common.request("GET", "/store/carts/%s" % gcart, token=token)
 tap.check(g.status == 200 and g.json()["cart"]["email"] == "vip@example.com",

@@ -10,6 +10,8 @@ the real server's answer as its expected value.
   - POST /store/carts/:id {"email": null} (not logged in) is 400 "The email is not valid";
   - an unknown sales channel is "Sales channel with id: <id> was not found";
   - a line item update merges its metadata into the line's (none or null keeps it);
+  - the items of a new cart never merge; an added item merges only into the variant's line
+    written last, when its metadata is equal;
   - orders read with fields / expand (tests/fixtures/probe_order_shapes.json, recorded): the key
     lists of the order, its first item and its first shipping method for GET /store/orders/:id
     and the lookup, e.g. named totals in the order fields names them, item_tax_total not an
@@ -121,6 +123,34 @@ tap.eq(line_meta({"quantity": 3}), {"a": 1, "b": 2}, "line update without metada
 tap.eq(line_meta({"quantity": 3, "metadata": None}), {"a": 1, "b": 2}, "line update with metadata null keeps it")
 tap.eq(line_meta({"quantity": 3, "metadata": {"a": "", "c": None}}), {"b": 2, "c": None},
        "line update merges metadata: \"\" removes a key, null is a value")
+
+# ---- which line an added item merges into ----
+# Real Medusa: the items of a new cart are lines of their own (hoodie S x1 + x2 -> two lines);
+# an add compares only with the variant's line written last: engrave A, B, none, then A x2 gave
+# [(2, A), (1, A), (1, B), (1, {})] (its order is Postgres's; compared as a multiset here).
+
+
+def lines(r):
+    if r.status != 200:
+        return r.brief()
+    return sorted((i["quantity"], json.dumps(i["metadata"], sort_keys=True)) for i in r.json()["cart"]["items"])
+
+
+r = post("/store/carts", {"region_id": REG["EU"], "items": [{"variant_id": SWEATSHIRT, "quantity": 1},
+                                                             {"variant_id": SWEATSHIRT, "quantity": 2}]})
+tap.eq(lines(r), [(1, "{}"), (2, "{}")], "create with one variant twice: two lines")
+mc2 = new_cart(REG["EU"])
+for meta in ({"engrave": "A"}, {"engrave": "B"}, None):
+    body = {"variant_id": SWEATSHIRT, "quantity": 1}
+    if meta is not None:
+        body["metadata"] = meta
+    r = post("/store/carts/%s/line-items" % mc2["id"], body)
+r = post("/store/carts/%s/line-items" % mc2["id"], {"variant_id": SWEATSHIRT, "quantity": 2, "metadata": {"engrave": "A"}})
+tap.eq(lines(r), sorted([(2, '{"engrave": "A"}'), (1, '{"engrave": "A"}'), (1, '{"engrave": "B"}'), (1, "{}")]),
+       "metadata A, B, none, then A again: a fourth line (only the last line is a candidate)")
+r = post("/store/carts/%s/line-items" % mc2["id"], {"variant_id": SWEATSHIRT, "quantity": 1, "metadata": {"engrave": "A"}})
+tap.eq(lines(r), sorted([(3, '{"engrave": "A"}'), (1, '{"engrave": "A"}'), (1, '{"engrave": "B"}'), (1, "{}")]),
+       "... and A once more merges into that last line")
 
 # ---- an order read with fields / expand (recorded key lists) ----
 
