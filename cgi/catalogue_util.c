@@ -37,17 +37,25 @@ const char *catq_json_list(struct req *r, const struct qe_query *q, const char *
 	if (!v)
 		return NULL;
 	struct buf b;
+	struct env list;
 	buf_init(&b);
-	buf_addc(&b, '[');
+	env_list(&list, &b);
 	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_addc(&b, ',');
+		env_item(&list);
 		json_w_strz(&b, v[i]);
 	}
-	buf_addc(&b, ']');
+	env_end(&list);
 	char *s = arena_strndup(&r->arena, b.data, b.len);
 	buf_release(&b);
 	return s;
+}
+
+enum api_err catq_get(struct req *r, const struct qe_route *route, const char **id, struct qe_query *q)
+{
+	*id = catq_param(r, 0);
+	if (!*id)
+		return r->err;
+	return qe_parse_req(r, route, q);
 }
 
 const char *catq_param(struct req *r, int i)

@@ -22,6 +22,12 @@ const char *catq_json_list(struct req *r, const struct qe_query *q, const char *
 /* r->params[i] decoded as Express decodes route parameters; NULL (and a 400 recorded) when malformed. */
 const char *catq_param(struct req *r, int i);
 
+/*
+ * The first path parameter (decoded, as catq_param) and the query parsed for route, as a
+ * retrieve handler starts: API_OK, or the error to return (the path's before the query's).
+ */
+enum api_err catq_get(struct req *r, const struct qe_route *route, const char **id, struct qe_query *q);
+
 /* sel[i] = column i is in the query's select (arena memory, n entries). */
 unsigned char *catq_select(struct req *r, const struct qe_query *q, const struct rowj_col *cols, size_t n);
 /*

@@ -91,76 +91,77 @@ static int visible(const struct db_rows *rows, size_t i)
 	return c[C_ACTIVE] && strcmp(c[C_ACTIVE], "0") != 0 && c[C_INTERNAL] && strcmp(c[C_INTERNAL], "0") == 0;
 }
 
-static size_t full_columns(struct buf *b, const struct tree *t, size_t i)
+/* Opens o on a new object of row i's whole columns, in entity order. */
+static void full_columns(struct env *o, struct buf *b, const struct tree *t, size_t i)
 {
-	size_t m = 0;
-	buf_addc(b, '{');
+	env_object(o, b);
 	for (size_t k = 0; k < sizeof(full_order) / sizeof(full_order[0]); k++) {
 		size_t c = full_order[k];
 		const struct rowj_col *col = c < CATEGORY_NCOLS ? &category_cols[c] : &flag_cols[c - CATEGORY_NCOLS];
-		rowj_key(b, &m, col->name);
+		env_key(o, col->name);
 		rowj_value(b, col->kind, row(t->rows, i)[c]);
 	}
-	return m;
 }
 
-static size_t columns(struct buf *b, const struct tree *t, size_t i)
+/* Opens o on a new object of row i's selected columns, in t's column order. */
+static void columns(struct env *o, struct buf *b, const struct tree *t, size_t i)
 {
-	size_t m = 0;
-	buf_addc(b, '{');
+	env_object(o, b);
 	for (size_t k = 0; k < CATEGORY_NCOLS; k++) {
 		size_t c = t->col_order[k];
 		if (!t->sel[c])
 			continue;
-		rowj_key(b, &m, category_cols[c].name);
+		env_key(o, category_cols[c].name);
 		rowj_value(b, category_cols[c].kind, row(t->rows, i)[c]);
 	}
-	return m;
 }
 
 /* The visible children of row i; with descendants, each with its own category_children. */
 static void children(struct buf *b, const struct tree *t, size_t i, int depth)
 {
 	const char *id = row(t->rows, i)[0];
-	int n = 0;
-	buf_addc(b, '[');
+	struct env list, child;
+	env_list(&list, b);
 	for (size_t k = 0; k < t->rows->nrows && depth < MAX_DEPTH; k++) {
 		const char *p = row(t->rows, k)[C_PARENT];
 		if (!p || strcmp(p, id) != 0 || !visible(t->rows, k))
 			continue;
-		if (n++)
-			buf_addc(b, ',');
-		size_t m = t->full_descendants ? full_columns(b, t, k) : columns(b, t, k);
+		env_item(&list);
+		if (t->full_descendants)
+			full_columns(&child, b, t, k);
+		else
+			columns(&child, b, t, k);
 		if (t->descendants) {
-			rowj_key(b, &m, "category_children");
+			env_key(&child, "category_children");
 			children(b, t, k, depth + 1);
 		}
-		buf_addc(b, '}');
+		env_end(&child);
 	}
-	buf_addc(b, ']');
+	env_end(&list);
 }
 
 static void category_json(struct buf *b, const struct tree *t, const struct qe_query *q, size_t i)
 {
-	size_t m = columns(b, t, i);
+	struct env o, parent;
+	columns(&o, b, t, i);
 	if (qe_relation(q, "category_children")) {
-		rowj_key(b, &m, "category_children");
+		env_key(&o, "category_children");
 		children(b, t, i, 0);
 	}
 	if (qe_relation(q, "parent_category")) {
-		rowj_key(b, &m, "parent_category");
+		env_key(&o, "parent_category");
 		const char *p = row(t->rows, i)[C_PARENT];
 		size_t k = 0;
 		while (p && k < t->rows->nrows && !(strcmp(row(t->rows, k)[0], p) == 0 && visible(t->rows, k)))
 			k++;
 		if (p && k < t->rows->nrows) {
-			columns(b, t, k);
-			buf_addc(b, '}');
+			columns(&parent, b, t, k);
+			env_end(&parent);
 		} else {
 			buf_adds(b, "null");
 		}
 	}
-	buf_addc(b, '}');
+	env_end(&o);
 }
 
 /* ASCII case-insensitive substring (ILIKE '%q%' for the letters Postgres folds the same way). */
@@ -225,11 +226,9 @@ enum api_err categories_list(struct req *r)
 
 enum api_err categories_get(struct req *r)
 {
-	const char *id = catq_param(r, 0);
-	if (!id)
-		return r->err;
+	const char *id;
 	struct qe_query q;
-	enum api_err e = qe_parse_req(r, &get_route, &q);
+	enum api_err e = catq_get(r, &get_route, &id, &q);
 	if (e != API_OK)
 		return e;
 	struct db_rows rows;

@@ -259,19 +259,19 @@ enum api_err orders_auth_json(struct req *r, const char *customer_id, char **out
 	if (rc != STORE_OK)
 		return store_fail(rc);
 	struct buf b = BUF_INIT;
+	struct env list;
 	buf_init(&b);
-	buf_addc(&b, '[');
+	env_list(&list, &b);
 	for (size_t i = 0; i < n; i++) {
 		struct order_rel rel;
 		if ((rc = order_store_items(&r->w->db, &r->arena, &orders[n - 1 - i], &rel)) != STORE_OK) {
 			buf_release(&b);
 			return store_fail(rc);
 		}
-		if (i)
-			buf_addc(&b, ',');
+		env_item(&list);
 		order_json_raw(&b, &orders[n - 1 - i], &rel);
 	}
-	buf_addc(&b, ']');
+	env_end(&list);
 	*out = arena_strndup(&r->arena, b.data, b.len);
 	buf_release(&b);
 	return API_OK;

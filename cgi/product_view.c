@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "cgi/router.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/pricing.h"
@@ -336,9 +337,22 @@ static void w_num_or_null(struct buf *b, int has, long long v)
 		buf_adds(b, "null");
 }
 
-/* "prices":[...] and the calculated_* keys of a variant (M:services/pricing.ts). */
-static void w_pricing(struct buf *b, const struct pv_ctx *c, const struct pc_variant *v)
+/* Appends the list of JSON texts items[0..n), each as it is. */
+static void w_list(struct buf *b, const char *const *items, size_t n)
 {
+	struct env list;
+	env_list(&list, b);
+	for (size_t i = 0; i < n; i++) {
+		env_item(&list);
+		buf_adds(b, items[i]);
+	}
+	env_end(&list);
+}
+
+/* "prices":[...] and the calculated_* keys of a variant (M:services/pricing.ts), members of o. */
+static void w_pricing(struct env *o, const struct pv_ctx *c, const struct pc_variant *v)
+{
+	struct buf *b = o->b;
 	struct pricing_ma cand[64], *cands = cand;
 	if (v->nmas > 64)
 		cands = malloc(sizeof(*cands) * v->nmas);
@@ -346,30 +360,28 @@ static void w_pricing(struct buf *b, const struct pv_ctx *c, const struct pc_var
 		abort();
 	size_t n = 0;
 	int scoped = c->region || c->currency;
-	buf_adds(b, ",\"prices\":[");
+	struct env list;
+	env_key_list(o, "prices", &list);
 	for (size_t i = 0; i < v->nmas; i++) {
 		const struct pc_ma *m = &v->mas[i];
 		if (!list_ok(c, m->list))
 			continue;
 		if (scoped && !((c->region && same(m->pm.region_id, c->region->id)) || same(m->pm.currency_code, c->currency)))
 			continue;
-		if (n)
-			buf_addc(b, ',');
+		env_item(&list);
 		buf_adds(b, m->json);
 		cands[n++] = m->pm;
 	}
-	buf_addc(b, ']');
+	env_end(&list);
 	struct pricing_sel sel;
 	struct pricing_ctx pctx = { c->region ? c->region->id : NULL, c->currency, -1 };
 	pricing_select(cands, n, &pctx, &sel);
-	buf_adds(b, ",\"original_price\":");
+	env_key(o, "original_price");
 	w_num_or_null(b, sel.has_original, sel.original);
-	buf_adds(b, ",\"calculated_price\":");
+	env_key(o, "calculated_price");
 	w_num_or_null(b, sel.has_calculated, sel.calculated);
-	if (sel.calculated_type) {
-		buf_adds(b, ",\"calculated_price_type\":");
-		json_w_strz(b, sel.calculated_type);
-	}
+	if (sel.calculated_type)
+		env_str(o, "calculated_price_type", sel.calculated_type);
 	const struct pc_region *reg = c->region;
 	if (reg && reg->automatic_taxes) {
 		/* API.md section 9: each product its own rates (Medusa gives a list the last product's) */
@@ -382,30 +394,31 @@ static void w_pricing(struct buf *b, const struct pv_ctx *c, const struct pc_var
 		double sum = nr ? pricing_rate_sum(rates, nr) : pricing_rate_sum(&reg->tax_rate, 1);
 		long long ot = sel.has_original ? pricing_tax(sel.original, sum) : 0;
 		long long ct = sel.has_calculated ? pricing_tax(sel.calculated, sum) : 0;
-		buf_adds(b, ",\"original_price_incl_tax\":");
+		env_key(o, "original_price_incl_tax");
 		w_num_or_null(b, sel.has_original, sel.original + ot);
-		buf_adds(b, ",\"calculated_price_incl_tax\":");
+		env_key(o, "calculated_price_incl_tax");
 		w_num_or_null(b, sel.has_calculated, sel.calculated + ct);
-		buf_adds(b, ",\"original_tax\":");
+		env_key(o, "original_tax");
 		w_num_or_null(b, sel.has_original, ot);
-		buf_adds(b, ",\"calculated_tax\":");
+		env_key(o, "calculated_tax");
 		w_num_or_null(b, sel.has_calculated, ct);
-		buf_adds(b, ",\"tax_rates\":");
 		if (nr) {
-			buf_addc(b, '[');
-			for (size_t i = 0, k = 0; i < p->nrates; i++)
+			env_key_list(o, "tax_rates", &list);
+			for (size_t i = 0; i < p->nrates; i++)
 				if (same(p->rates[i]->region_id, reg->id)) {
-					if (k++)
-						buf_addc(b, ',');
+					env_item(&list);
 					buf_adds(b, p->rates[i]->json);
 				}
-			buf_addc(b, ']');
+			env_end(&list);
 		} else {
-			buf_adds(b, reg->default_rate_json);
+			env_raw(o, "tax_rates", reg->default_rate_json);
 		}
 	} else {
-		buf_adds(b, ",\"original_price_incl_tax\":null,\"calculated_price_incl_tax\":null,"
-			    "\"original_tax\":null,\"calculated_tax\":null,\"tax_rates\":null");
+		static const char *const none[] = {
+			"original_price_incl_tax", "calculated_price_incl_tax", "original_tax", "calculated_tax", "tax_rates",
+		};
+		for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+			env_raw(o, none[i], "null");
 	}
 	if (cands != cand)
 		free(cands);
@@ -413,57 +426,33 @@ static void w_pricing(struct buf *b, const struct pv_ctx *c, const struct pc_var
 
 /* ---- writers ---- */
 
-static void w_key(struct buf *b, int *first, const char *k)
+/* Opens o on a new object of the variant's columns (JSON texts); the caller adds relations. */
+static void w_variant_cols(struct env *o, struct buf *b, const struct pc_variant *v)
 {
-	if (!*first)
-		buf_addc(b, ',');
-	*first = 0;
-	json_w_strz(b, k);
-	buf_addc(b, ':');
-}
-
-static void w_list(struct buf *b, const char *const *items, size_t n)
-{
-	buf_addc(b, '[');
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			buf_addc(b, ',');
-		buf_adds(b, items[i]);
-	}
-	buf_addc(b, ']');
-}
-
-static void w_variant_cols(struct buf *b, const struct pc_variant *v)
-{
-	buf_addc(b, '{');
+	env_object(o, b);
 	for (unsigned i = 0; i < PV_COUNT; i++) {
-		if (i)
-			buf_addc(b, ',');
-		json_w_strz(b, product_store_vcols[i]);
-		buf_addc(b, ':');
+		env_key(o, product_store_vcols[i]);
 		buf_adds(b, v->col[i]);
 	}
 }
 
 static void w_product_cols(struct buf *b, const struct pc_product *p)
 {
-	buf_addc(b, '{');
+	struct env o;
+	env_object(&o, b);
 	for (unsigned i = 0; i < PP_COUNT; i++) {
-		if (i)
-			buf_addc(b, ',');
-		json_w_strz(b, product_store_pcols[i]);
-		buf_addc(b, ':');
+		env_key(&o, product_store_pcols[i]);
 		buf_adds(b, p->col[i]);
 	}
-	buf_addc(b, '}');
+	env_end(&o);
 }
 
 void pv_w_product(struct buf *b, const struct pv_ctx *c, const struct pc_product *p, const struct qe_query *q)
 {
-	int first = 1;
+	struct env o, list, item;
 	int has_coll = qe_relation(q, "collection"), has_type = qe_relation(q, "type");
 	int has_profiles = qe_relation(q, "profiles");
-	buf_addc(b, '{');
+	env_object(&o, b);
 	for (unsigned i = 0; i < PP_COUNT; i++) {
 		if (!qe_field(q, product_store_pcols[i]))
 			continue;
@@ -471,96 +460,90 @@ void pv_w_product(struct buf *b, const struct pv_ctx *c, const struct pc_product
 			continue; /* after the collection, or (explicit fields) not at all */
 		if (i == PP_TYPE_ID && has_type && q->fields_replaced)
 			continue;
-		w_key(b, &first, product_store_pcols[i]);
+		env_key(&o, product_store_pcols[i]);
 		buf_adds(b, p->col[i]);
 	}
 	if (has_coll) {
-		w_key(b, &first, "collection");
-		buf_adds(b, p->collection ? p->collection : "null");
+		env_raw(&o, "collection", p->collection);
 		if (!q->fields_replaced && qe_field(q, "collection_id")) {
-			w_key(b, &first, "collection_id");
+			env_key(&o, "collection_id");
 			buf_adds(b, p->col[PP_COLLECTION_ID]);
 		}
 	}
 	if (qe_relation(q, "images")) {
-		w_key(b, &first, "images");
+		env_key(&o, "images");
 		w_list(b, p->images, p->nimages);
 	}
 	if (qe_relation(q, "options")) {
 		int values = qe_relation(q, "options.values");
-		w_key(b, &first, "options");
-		buf_addc(b, '[');
+		env_key_list(&o, "options", &list);
 		for (size_t i = 0; i < p->noptions; i++) {
-			if (i)
-				buf_addc(b, ',');
+			env_item(&list);
+			/* head: the option's columns, its object left open */
 			buf_adds(b, p->options[i].head);
+			env_resume(&item, b, 1);
 			if (values) {
-				buf_adds(b, ",\"values\":");
+				env_key(&item, "values");
 				w_list(b, p->options[i].values, p->options[i].nvalues);
 			}
-			buf_addc(b, '}');
+			env_end(&item);
 		}
-		buf_addc(b, ']');
+		env_end(&list);
 	}
 	if (has_profiles) {
-		w_key(b, &first, "profiles");
+		env_key(&o, "profiles");
 		w_list(b, p->profiles, p->nprofiles);
-		if (!q->fields_replaced) {
-			w_key(b, &first, "profile_id");
-			json_w_strz(b, p->profile_id);
-		}
+		if (!q->fields_replaced)
+			env_str(&o, "profile_id", p->profile_id);
 	}
 	if (qe_relation(q, "sales_channels")) {
-		w_key(b, &first, "sales_channels");
+		env_key(&o, "sales_channels");
 		w_list(b, p->channels, p->nchannels);
 	}
 	if (qe_relation(q, "tags")) {
-		w_key(b, &first, "tags");
+		env_key(&o, "tags");
 		w_list(b, p->tags, p->ntags);
 	}
-	if (has_type) {
-		w_key(b, &first, "type");
-		buf_adds(b, p->type ? p->type : "null");
-	}
+	if (has_type)
+		env_raw(&o, "type", p->type);
 	if (qe_relation(q, "variants")) {
 		int opts = qe_relation(q, "variants.options");
-		w_key(b, &first, "variants");
-		buf_addc(b, '[');
+		env_key_list(&o, "variants", &list);
 		for (size_t i = 0; i < p->nvariants; i++) {
 			const struct pc_variant *v = p->variants[i];
-			if (i)
-				buf_addc(b, ',');
-			w_variant_cols(b, v);
+			env_item(&list);
+			w_variant_cols(&item, b, v);
 			if (opts) {
-				buf_adds(b, ",\"options\":");
+				env_key(&item, "options");
 				w_list(b, v->optvals, v->noptvals);
 			}
 			if (c->priced)
-				w_pricing(b, c, v);
-			buf_addc(b, '}');
+				w_pricing(&item, c, v);
+			env_end(&item);
 		}
-		buf_addc(b, ']');
+		env_end(&list);
 	}
-	buf_addc(b, '}');
+	env_end(&o);
 }
 
 void pv_w_variant(struct buf *b, const struct pv_ctx *c, const struct pc_variant *v, const struct qe_query *q,
 		  enum pv_variant_shape shape)
 {
 	int opts = qe_relation(q, "options"), prod = qe_relation(q, "product"), prices = qe_relation(q, "prices");
-	w_variant_cols(b, v);
+	struct env o;
+	w_variant_cols(&o, b, v);
 	if (opts) {
-		buf_adds(b, ",\"options\":");
+		env_key(&o, "options");
 		w_list(b, v->optvals, v->noptvals);
 	}
 	if (prod && shape == PV_VARIANT_LIST) {
-		buf_adds(b, ",\"product\":");
+		env_key(&o, "product");
 		w_product_cols(b, v->product);
 	}
 	if (prices) {
 		/* the pricing keys go after every relation */
 		size_t mark = b->len;
-		w_pricing(b, c, v);
+		w_pricing(&o, c, v);
 		if (prod && shape == PV_VARIANT_GET) {
 			/* get: options, prices, product, then the calculated_* keys */
 			const char *p0 = b->data + mark, *end = strstr(p0, ",\"original_price\":");
@@ -568,16 +551,16 @@ void pv_w_variant(struct buf *b, const struct pv_ctx *c, const struct pc_variant
 			struct buf tail = BUF_INIT;
 			buf_add(&tail, b->data + mark + plen, b->len - mark - plen);
 			b->len = mark + plen;
-			buf_adds(b, ",\"product\":");
+			env_key(&o, "product");
 			w_product_cols(b, v->product);
 			buf_add(b, tail.data, tail.len);
 			buf_release(&tail);
 		}
 	} else if (prod && shape == PV_VARIANT_GET) {
-		buf_adds(b, ",\"product\":");
+		env_key(&o, "product");
 		w_product_cols(b, v->product);
 	}
-	buf_addc(b, '}');
+	env_end(&o);
 }
 
 /* ---- carts (cgi/cart_view.c) ---- */

@@ -124,11 +124,9 @@ enum api_err regions_list(struct req *r)
 
 enum api_err regions_get(struct req *r)
 {
-	const char *id = catq_param(r, 0);
-	if (!id)
-		return r->err;
+	const char *id;
 	struct qe_query q;
-	enum api_err e = qe_parse_req(r, &get_route, &q);
+	enum api_err e = catq_get(r, &get_route, &id, &q);
 	if (e != API_OK)
 		return e;
 	struct region_filter f = { .id = id };

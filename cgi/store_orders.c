@@ -136,11 +136,9 @@ static enum api_err answer(struct req *r, struct order *o, const struct qe_query
 
 enum api_err store_orders_get(struct req *r)
 {
-	const char *id = catq_param(r, 0);
-	if (!id)
-		return r->err;
+	const char *id;
 	struct qe_query q;
-	enum api_err e = qe_parse_req(r, &get_route, &q);
+	enum api_err e = catq_get(r, &get_route, &id, &q);
 	if (e != API_OK)
 		return e;
 	struct order *o = NULL;
@@ -152,11 +150,9 @@ enum api_err store_orders_get(struct req *r)
 
 enum api_err store_orders_by_cart(struct req *r)
 {
-	const char *id = catq_param(r, 0);
-	if (!id)
-		return r->err;
+	const char *id;
 	struct qe_query q;
-	enum api_err e = qe_parse_req(r, &get_route, &q);
+	enum api_err e = catq_get(r, &get_route, &id, &q);
 	if (e != API_OK)
 		return e;
 	struct order *o = NULL;
@@ -295,32 +291,30 @@ enum api_err store_orders_claim_token(struct req *r)
 		buf_init(&list);
 		buf_init(&p);
 		buf_init(&ev);
-		buf_addc(&list, '[');
-		for (size_t k = i, m = 0; k < nf; k++) {
+		struct env named, pl, o;
+		env_list(&named, &list);
+		for (size_t k = i; k < nf; k++) {
 			if (strcmp(found[k]->col[OC_EMAIL], email) != 0)
 				continue;
-			if (m++)
-				buf_addc(&list, ',');
+			env_item(&named);
 			json_w_strz(&list, found[k]->col[OC_ID]);
 		}
-		buf_addc(&list, ']');
-		buf_adds(&p, "{\"claimingCustomerId\":");
-		json_w_strz(&p, c->id);
-		buf_adds(&p, ",\"orders\":");
-		buf_add(&p, list.data, list.len);
-		buf_addf(&p, ",\"iat\":%lld,\"exp\":%lld}", iat, iat + CLAIM_TOKEN_TTL_S);
+		env_end(&named);
+		env_object(&pl, &p);
+		env_str(&pl, "claimingCustomerId", c->id);
+		env_raw(&pl, "orders", list.data);
+		env_int(&pl, "iat", iat);
+		env_int(&pl, "exp", iat + CLAIM_TOKEN_TTL_S);
+		env_end(&pl);
 		char *tok = jwt_sign_hs256((const unsigned char *)key, strlen(key), p.data, p.len);
 		enum store_rc rc = STORE_ERROR;
 		if (tok) {
-			buf_adds(&ev, "{\"old_email\":");
-			json_w_strz(&ev, email);
-			buf_adds(&ev, ",\"new_customer_id\":");
-			json_w_strz(&ev, c->id);
-			buf_adds(&ev, ",\"orders\":");
-			buf_add(&ev, list.data, list.len);
-			buf_adds(&ev, ",\"token\":");
-			json_w_strz(&ev, tok);
-			buf_addc(&ev, '}');
+			env_object(&o, &ev);
+			env_str(&o, "old_email", email);
+			env_str(&o, "new_customer_id", c->id);
+			env_raw(&o, "orders", list.data);
+			env_str(&o, "token", tok);
+			env_end(&o);
 			char *data = arena_strndup(&r->arena, ev.data, ev.len);
 			rc = customer_store_event(&r->w->db, &r->arena, "order-update-token.created", data, req_epoch_ms());
 			OPENSSL_cleanse(tok, strlen(tok));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/customer_json.h"
+#include "common/envelope.h"
 #include "common/json.h"
 
 void rowj_value(struct buf *b, enum rowj_kind kind, const char *cell)
@@ -51,23 +52,23 @@ void rowj_value(struct buf *b, enum rowj_kind kind, const char *cell)
 
 void rowj_key(struct buf *b, size_t *members, const char *key)
 {
-	if ((*members)++)
-		buf_addc(b, ',');
-	json_w_strz(b, key);
-	buf_addc(b, ':');
+	struct env o;
+	env_resume(&o, b, *members);
+	env_key(&o, key);
+	*members = o.n;
 }
 
 size_t rowj_open(struct buf *b, const struct rowj_col *cols, size_t n, char *const *cells, const unsigned char *sel)
 {
-	size_t members = 0;
-	buf_addc(b, '{');
+	struct env o;
+	env_object(&o, b);
 	for (size_t i = 0; i < n; i++) {
 		if (sel && !sel[i])
 			continue;
-		rowj_key(b, &members, cols[i].name);
+		env_key(&o, cols[i].name);
 		rowj_value(b, cols[i].kind, cells[i]);
 	}
-	return members;
+	return o.n;
 }
 
 void rowj_object(struct buf *b, const struct rowj_col *cols, size_t n, char *const *cells, const unsigned char *sel)
