@@ -239,7 +239,8 @@ static unsigned long rel_bits(const char *list)
  */
 static unsigned long select_relations(const char *expand)
 {
-	return (expand && *expand ? rel_bits(expand) : ORDER_DEFAULT_RELS) | ORDER_TOTALS_RELS;
+	/* expand= (empty) is no relation but the totals' (real Medusa 1.20.11, probe) */
+	return (expand ? rel_bits(expand) : ORDER_DEFAULT_RELS) | ORDER_TOTALS_RELS;
 }
 
 /*
@@ -334,7 +335,7 @@ enum api_err orders_list(struct req *r)
 	unsigned long rels = select_relations(string_param(q, "expand"));
 	/* the default relations load shipping_methods.shipping_option; an expand names it or not (164) */
 	const char *expand = string_param(q, "expand");
-	int option = !expand || !*expand;
+	int option = !expand;
 	for (const char *p = expand; p && *p && !option;) {
 		size_t k = strcspn(p, ",");
 		option = k == strlen("shipping_methods.shipping_option") &&

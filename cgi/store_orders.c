@@ -79,7 +79,8 @@ static const struct qe_route lookup_route = {
 static struct order_shape shape_of(const struct qe_query *q, int pick)
 {
 	struct order_shape s = { 0 };
-	s.object = !q->fields_replaced || qe_field(q, "object");
+	/* "object" is the entity's own key: only pick-filtering (cleanResponseData) drops it */
+	s.object = !pick || !q->fields_replaced || qe_field(q, "object");
 	for (size_t i = 0; i < q->nfields; i++) {
 		for (int c = 0; c < OC_COUNT; c++)
 			if (strcmp(q->fields[i], order_col_name((enum order_col)c)) == 0)
