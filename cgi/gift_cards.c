@@ -29,7 +29,7 @@ enum api_err gift_cards_get(struct req *r)
 		return respond_fail(r, E_NOT_FOUND, "Gift card with code: %s was not found", code);
 	struct env ans, card;
 	env_one(&ans, r->out, "gift_card");
-	env_resume(&card, r->out, rowj_open(r->out, card_cols, CARD_NCOLS, rows.cells, NULL));
+	rowj_begin(&card, r->out, card_cols, CARD_NCOLS, rows.cells, NULL);
 	env_key(&card, "region");
 	rowj_object(r->out, region_cols, REGION_NCOLS, rows.cells + CARD_NCOLS, NULL);
 	env_end(&card);

@@ -61,28 +61,29 @@ static void region_json(struct buf *b, const struct qe_query *q, const unsigned 
 			size_t i, const struct region_links *l)
 {
 	char **cells = &rows->cells[i * rows->ncols];
-	size_t m = rowj_open(b, region_cols, REGION_NCOLS, cells, sel);
+	struct env o;
+	rowj_begin(&o, b, region_cols, REGION_NCOLS, cells, sel);
 	const char *id = cells[0];
 	if (qe_relation(q, "countries")) {
-		rowj_key(b, &m, "countries");
+		env_key(&o, "countries");
 		catq_linked(b, &l->countries, COUNTRY_NCOLS - 1, id, country_cols, COUNTRY_NCOLS, 0);
 	}
 	if (qe_relation(q, "currency")) {
-		rowj_key(b, &m, "currency");
+		env_key(&o, "currency");
 		if (cells[REGION_NCOLS])
 			rowj_object(b, currency_cols, CURRENCY_NCOLS, cells + REGION_NCOLS, NULL);
 		else
 			buf_adds(b, "null");
 	}
 	if (qe_relation(q, "fulfillment_providers")) {
-		rowj_key(b, &m, "fulfillment_providers");
+		env_key(&o, "fulfillment_providers");
 		catq_linked(b, &l->fulfillment, 0, id, provider_cols, PROVIDER_NCOLS, 1);
 	}
 	if (qe_relation(q, "payment_providers")) {
-		rowj_key(b, &m, "payment_providers");
+		env_key(&o, "payment_providers");
 		catq_linked(b, &l->payment, 0, id, provider_cols, PROVIDER_NCOLS, 1);
 	}
-	buf_addc(b, '}');
+	env_end(&o);
 }
 
 static int wants_links(const struct qe_query *q)

@@ -29,8 +29,9 @@ static char **row(const struct db_rows *rows, size_t i)
 static void reason_json(struct buf *b, const struct db_rows *rows, size_t i)
 {
 	char **cells = row(rows, i);
-	size_t m = rowj_open(b, return_reason_cols, RETURN_REASON_NCOLS, cells, reason_sel);
-	rowj_key(b, &m, "parent_return_reason");
+	struct env o;
+	rowj_begin(&o, b, return_reason_cols, RETURN_REASON_NCOLS, cells, reason_sel);
+	env_key(&o, "parent_return_reason");
 	size_t parent = rows->nrows;
 	for (size_t k = 0; cells[RR_PARENT] && k < rows->nrows; k++)
 		if (strcmp(row(rows, k)[0], cells[RR_PARENT]) == 0)
@@ -39,9 +40,9 @@ static void reason_json(struct buf *b, const struct db_rows *rows, size_t i)
 		rowj_object(b, return_reason_cols, RETURN_REASON_NCOLS, row(rows, parent), NULL);
 	else
 		buf_adds(b, "null");
-	rowj_key(b, &m, "return_reason_children");
+	env_key(&o, "return_reason_children");
 	catq_linked(b, rows, RR_PARENT, cells[0], return_reason_cols, RETURN_REASON_NCOLS, 0);
-	buf_addc(b, '}');
+	env_end(&o);
 }
 
 enum api_err return_reasons_list(struct req *r)

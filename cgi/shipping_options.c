@@ -50,12 +50,13 @@ void shipping_option_json(struct buf *b, const struct db_rows *opts, size_t i, c
 			  const struct db_rows *rates, const struct db_rows *profiles, struct arena *a)
 {
 	char **cells = &opts->cells[i * opts->ncols];
-	size_t m = rowj_open(b, shipping_option_cols, SHIPPING_OPTION_NCOLS, cells, NULL);
+	struct env o;
+	rowj_begin(&o, b, shipping_option_cols, SHIPPING_OPTION_NCOLS, cells, NULL);
 	size_t first, end;
 
 	if (profiles) {
 		/* the "profile" relation (GET /store/shipping-options/:cart_id, 114): profile rows, id first */
-		rowj_key(b, &m, "profile");
+		env_key(&o, "profile");
 		size_t k = 0;
 		while (k < profiles->nrows && strcmp(db_cell(profiles, k, 0), cells[6] ? cells[6] : "") != 0)
 			k++;
@@ -65,7 +66,7 @@ void shipping_option_json(struct buf *b, const struct db_rows *opts, size_t i, c
 			buf_adds(b, "null");
 	}
 
-	rowj_key(b, &m, "requirements");
+	env_key(&o, "requirements");
 	/* requirements are keyed by shipping_option_id (column 1): scan */
 	catq_linked(b, reqs, 1, cells[0], requirement_cols, REQUIREMENT_NCOLS, 0);
 
@@ -88,9 +89,9 @@ void shipping_option_json(struct buf *b, const struct db_rows *opts, size_t i, c
 	}
 	long long amount = cells[9] ? strtoll(cells[9], NULL, 10) : 0;
 	long long tax = pricing_tax(amount, pricing_rate_sum(rate_text, nr));
-	rowj_key(b, &m, "price_incl_tax");
+	env_key(&o, "price_incl_tax");
 	buf_addll(b, amount + tax);
-	rowj_key(b, &m, "tax_rates");
+	env_key(&o, "tax_rates");
 	struct env list, rate;
 	env_list(&list, b);
 	for (size_t k = 0; k < nr; k++) {
@@ -103,9 +104,9 @@ void shipping_option_json(struct buf *b, const struct db_rows *opts, size_t i, c
 		env_end(&rate);
 	}
 	env_end(&list);
-	rowj_key(b, &m, "tax_amount");
+	env_key(&o, "tax_amount");
 	buf_addll(b, tax);
-	buf_addc(b, '}');
+	env_end(&o);
 }
 
 enum api_err shipping_options_list(struct req *r)

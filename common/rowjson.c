@@ -71,6 +71,12 @@ size_t rowj_open(struct buf *b, const struct rowj_col *cols, size_t n, char *con
 	return o.n;
 }
 
+void rowj_begin(struct env *o, struct buf *b, const struct rowj_col *cols, size_t n, char *const *cells,
+		const unsigned char *sel)
+{
+	env_resume(o, b, rowj_open(b, cols, n, cells, sel));
+}
+
 void rowj_object(struct buf *b, const struct rowj_col *cols, size_t n, char *const *cells, const unsigned char *sel)
 {
 	rowj_open(b, cols, n, cells, sel);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "common/buf.h"
+#include "common/envelope.h"
 
 enum rowj_kind {
 	RJ_STR,   /* text, or null */
@@ -37,7 +38,14 @@ void rowj_value(struct buf *b, enum rowj_kind kind, const char *cell);
  */
 size_t rowj_open(struct buf *b, const struct rowj_col *cols, size_t n, char *const *cells, const unsigned char *sel);
 
-/* Appends ",\"key\":" or "\"key\":" (first == 0 means a member precedes). */
+/*
+ * rowj_open, with o pointed at the open object: the caller adds relations with env_key (or
+ * env_str, env_key_list, ...) and closes it with env_end(o).
+ */
+void rowj_begin(struct env *o, struct buf *b, const struct rowj_col *cols, size_t n, char *const *cells,
+		const unsigned char *sel);
+
+/* Appends ",\"key\":" or "\"key\":" (*members == 0: no member precedes); counts it. */
 void rowj_key(struct buf *b, size_t *members, const char *key);
 
 /* rowj_open + "}". */

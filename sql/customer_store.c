@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/metadata.h"
@@ -86,10 +87,11 @@ static enum db_rc insert_event(struct db *db, struct arena *a, const char *event
 			       const char *at)
 {
 	struct buf d = BUF_INIT;
+	struct env o;
 	buf_init(&d);
-	buf_adds(&d, "{\"id\":");
-	json_w_strz(&d, id);
-	buf_addc(&d, '}');
+	env_object(&o, &d);
+	env_str(&o, "id", id);
+	env_end(&o);
 	struct db_param p[3] = { db_str(event), db_strn(d.data, d.len), db_str(at) };
 	enum db_rc rc = db_exec(db, a, SQL_INSERT_EVENT, p, 3, NULL, NULL);
 	buf_release(&d);

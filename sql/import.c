@@ -28,6 +28,7 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/config.h"
+#include "common/envelope.h"
 #include "common/json.h"
 #include "common/password.h"
 #include "common/ulid.h"
@@ -1587,10 +1588,11 @@ static const struct col cus_cols[] = {
 static void customer_event(struct imp *im, const char *path, const char *event, const char *id)
 {
 	struct buf d = BUF_INIT;
+	struct env o;
 	buf_init(&d);
-	buf_adds(&d, "{\"id\":");
-	json_w_strz(&d, id);
-	buf_addc(&d, '}');
+	env_object(&o, &d);
+	env_str(&o, "id", id);
+	env_end(&o);
 	struct db_param p[3] = { db_str(event), db_strn(d.data, d.len), db_str(im->now) };
 	enum db_rc rc = db_exec(im->db, im->a, SQL_EVENT, p, 3, NULL, NULL);
 	buf_release(&d);

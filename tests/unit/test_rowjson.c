@@ -69,6 +69,20 @@ int main(void)
 	rowj_key(&b, &m, "x");
 	buf_adds(&b, "1}");
 	CHECK_STR(b.data, "{\"x\":1}");
+	/* rowj_begin: the row's object with relations added through the envelope writer */
+	buf_reset(&b);
+	struct env o;
+	rowj_begin(&o, &b, cols, 3, cells, sel);
+	env_key(&o, "countries");
+	buf_adds(&b, "[]");
+	env_str(&o, "x\"", NULL);
+	env_end(&o);
+	CHECK_STR(b.data, "{\"iso_2\":\"ca\",\"countries\":[],\"x\\\"\":null}");
+	buf_reset(&b);
+	rowj_begin(&o, &b, cols, 3, cells, none);
+	env_int(&o, "n", 1);
+	env_end(&o);
+	CHECK_STR(b.data, "{\"n\":1}");
 	buf_release(&b);
 	HARNESS_EXIT();
 }
