@@ -66,7 +66,8 @@ static const struct opt opts[] = {
 	  "seconds of the per-account failure window" },
 	{ "FAULT_INJECT", OPT_STR, O(fault_inject), "", 0, 64, 0,
 	  "test stacks only (needs MEDUSA_C_TEST_FAULTS=1): drop-after-commit:N, drop-before-commit:N or "
-	  "lose-outcome:N cuts the database connection at every Nth request COMMIT of a worker" },
+	  "lose-outcome:N cuts the database connection at every Nth request COMMIT of a worker; reprepare:N "
+	  "prepares every statement of every Nth request again (inside its transaction)" },
 	{ "EVENTS_WEBHOOK_URL", OPT_STR, O(events_url), "", 0, 2048, 0,
 	  "http://host[:port]/path the outbox relay POSTs events to (empty = no relay)" },
 	{ "EVENTS_WEBHOOK_SECRET", OPT_STR, O(events_secret), "", 0, 4096, 1,
@@ -200,6 +201,7 @@ static int parse_fault(struct config *c, char *err, size_t errsz)
 		{ "drop-after-commit:", FAULT_DROP_AFTER_COMMIT },
 		{ "drop-before-commit:", FAULT_DROP_BEFORE_COMMIT },
 		{ "lose-outcome:", FAULT_LOSE_OUTCOME },
+		{ "reprepare:", FAULT_REPREPARE },
 	};
 	c->fault_mode = FAULT_NONE;
 	if (!c->fault_inject || !*c->fault_inject)
@@ -218,8 +220,8 @@ static int parse_fault(struct config *c, char *err, size_t errsz)
 			return 0;
 		}
 	}
-	snprintf(err, errsz, "FAULT_INJECT: \"%s\" is not drop-after-commit:N, drop-before-commit:N or lose-outcome:N "
-			     "(N in 1..1000000)\n", c->fault_inject);
+	snprintf(err, errsz, "FAULT_INJECT: \"%s\" is not drop-after-commit:N, drop-before-commit:N, lose-outcome:N or "
+			     "reprepare:N (N in 1..1000000)\n", c->fault_inject);
 	return -1;
 }
 

@@ -47,12 +47,14 @@ struct config {
 	long janitor_interval;              /* JANITOR_INTERVAL seconds between purges */
 };
 
-/* FAULT_INJECT modes: what happens to every Nth request COMMIT of a worker (sql/db.c). */
+/* FAULT_INJECT modes: what happens to every Nth request COMMIT (or request) of a worker (sql/db.c). */
 enum fault_mode {
 	FAULT_NONE,
 	FAULT_DROP_AFTER_COMMIT,   /* drop-after-commit: connection cut after COMMIT is sent */
 	FAULT_DROP_BEFORE_COMMIT,  /* drop-before-commit: cut before COMMIT is sent */
 	FAULT_LOSE_OUTCOME,        /* lose-outcome: as drop-after-commit, and the worker cannot find out */
+	FAULT_REPREPARE,           /* reprepare: no COMMIT cut; every Nth request of a worker starts with no
+				    * prepared statement, so each is prepared inside the request transaction */
 };
 
 /*

@@ -45,12 +45,17 @@ void db_init(struct db *db, const struct config *cfg)
 	db->cfg = cfg;
 }
 
-static void drop_connection(struct db *db)
+static void forget_statements(struct db *db)
 {
 	for (size_t i = 0; i < db->nstmts; i++)
 		if (db->stmts[i].stmt)
 			mysql_stmt_close(db->stmts[i].stmt);
 	db->nstmts = 0;
+}
+
+static void drop_connection(struct db *db)
+{
+	forget_statements(db);
 	if (db->conn)
 		mysql_close(db->conn);
 	db->conn = NULL;
@@ -160,6 +165,47 @@ void db_request_start(struct db *db)
 {
 	db->stmts_this_req = 0;
 	db->req_start_us = req_now_us();
+	/* FAULT_INJECT=reprepare:N (test stacks): this request prepares each of its statements again, so
+	 * the prepares run inside its transaction, as after a reconnect or in a new worker */
+	const struct config *c = db->cfg;
+	db->requests++;
+	if (c && c->fault_mode == FAULT_REPREPARE && c->fault_every > 0 &&
+	    db->requests % (unsigned long long)c->fault_every == 0 && db->conn && !db->in_tx)
+		forget_statements(db);
+}
+
+/*
+ * Galera (MariaDB 10.11 seen): a transaction brute-force aborted for a replicated write while its
+ * connection runs COM_STMT_PREPARE is rolled back, and the deadlock error is never sent: the prepare
+ * succeeds, every later statement runs on its own (autocommit) and the COMMIT commits nothing. The
+ * only trace is the server status of the statements that follow: no SERVER_STATUS_IN_TRANS. So a
+ * statement of a transaction is checked for it (tx_kept, free: the status comes with every answer),
+ * and a statement prepared inside a transaction that is not a plain read proves the transaction
+ * alive before it runs (tx_alive, one round trip per statement and connection), because it would
+ * otherwise commit on its own. Either way the transaction is treated as lost to a conflict.
+ */
+static enum db_rc tx_lost_silently(struct db *db, const char *what)
+{
+	log_warn("the server ended the transaction without an error (a Galera abort during a prepare): %.60s", what);
+	db->last_errno = ER_LOCK_DEADLOCK;
+	return DB_RETRY;
+}
+
+static enum db_rc tx_kept(struct db *db, const char *sql)
+{
+	unsigned status = SERVER_STATUS_IN_TRANS;
+	if (db->in_tx && db->conn && !mariadb_get_infov(db->conn, MARIADB_CONNECTION_SERVER_STATUS, &status) &&
+	    !(status & SERVER_STATUS_IN_TRANS))
+		return tx_lost_silently(db, sql);
+	return DB_OK;
+}
+
+static enum db_rc simple(struct db *db, const char *q);
+
+static enum db_rc tx_alive(struct db *db, const char *sql)
+{
+	enum db_rc rc = simple(db, "DO 0");
+	return rc == DB_OK ? tx_kept(db, sql) : rc;
 }
 
 static MYSQL_STMT *get_stmt(struct db *db, const char *sql, enum db_rc *rc)
@@ -167,6 +213,10 @@ static MYSQL_STMT *get_stmt(struct db *db, const char *sql, enum db_rc *rc)
 	for (size_t i = 0; i < db->nstmts; i++)
 		if (db->stmts[i].sql == sql)
 			return db->stmts[i].stmt;
+	if (db->nstmts == DB_MAX_STMTS) {
+		log_error("statement cache full");
+		abort();
+	}
 	MYSQL_STMT *st = mysql_stmt_init(db->conn);
 	if (!st)
 		abort();
@@ -175,13 +225,12 @@ static MYSQL_STMT *get_stmt(struct db *db, const char *sql, enum db_rc *rc)
 		mysql_stmt_close(st);
 		return NULL;
 	}
-	if (db->nstmts == DB_MAX_STMTS) {
-		log_error("statement cache full");
-		abort();
-	}
 	db->stmts[db->nstmts].sql = sql;
 	db->stmts[db->nstmts].stmt = st;
 	db->nstmts++;
+	/* our statements start with their verb: SELECT (or SET STATEMENT ... FOR SELECT) only reads */
+	if (db->in_tx && sql[0] != 'S' && (*rc = tx_alive(db, sql)) != DB_OK)
+		return NULL;
 	return st;
 }
 
@@ -226,7 +275,7 @@ static enum db_rc exec_once(struct db *db, struct arena *a, const char *sql, con
 	if (!nc) {
 		if (rows)
 			memset(rows, 0, sizeof(*rows));
-		return DB_OK;
+		return tx_kept(db, sql);
 	}
 	enum { CELL = 256 };
 	MYSQL_BIND *rb = arena_alloc(a, sizeof(MYSQL_BIND) * nc);
@@ -297,6 +346,8 @@ static enum db_rc exec_once(struct db *db, struct arena *a, const char *sql, con
 		return e;
 	}
 	mysql_stmt_free_result(st);
+	if (tx_kept(db, sql) != DB_OK)
+		return DB_RETRY;
 	if (rows) {
 		rows->ncols = nc;
 		rows->nrows = n;
@@ -525,7 +576,9 @@ static enum db_rc commit_request(struct db *db)
 {
 	const struct config *c = db->cfg;
 	db->commits++;
-	if (c && c->fault_mode != FAULT_NONE && c->fault_every > 0 && db->commits % (unsigned long long)c->fault_every == 0) {
+	if (c && (c->fault_mode == FAULT_DROP_AFTER_COMMIT || c->fault_mode == FAULT_DROP_BEFORE_COMMIT ||
+		  c->fault_mode == FAULT_LOSE_OUTCOME) &&
+	    c->fault_every > 0 && db->commits % (unsigned long long)c->fault_every == 0) {
 		MYSQL *m = db->conn;
 		if (c->fault_mode != FAULT_DROP_BEFORE_COMMIT && mysql_send_query(m, "COMMIT", 6))
 			return classify(db, mysql_errno(m), mysql_error(m));

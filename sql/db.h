@@ -66,6 +66,7 @@ struct db {
 	char worker_id[33];              /* this process's tx_marker row, made at the first commit */
 	unsigned long long txid;         /* the last marker this worker wrote */
 	unsigned long long commits;      /* request transactions committed (fault injection counts them) */
+	unsigned long long requests;     /* db_request_start calls (FAULT_INJECT=reprepare counts them) */
 };
 
 /* Text parameter (NULL s gives SQL NULL). */

@@ -272,12 +272,10 @@ def _line(cart_json, variant):
     return [i for i in (cart_json or {}).get("items") or [] if i.get("variant_id") == variant]
 
 
-def adds_one_cart(check, note, ports, region_id, variant, seconds=4.0, conns=16, label="", known=None):
+def adds_one_cart(check, note, ports, region_id, variant, seconds=4.0, conns=16, label=""):
     """conns kept connections add 1 x variant to ONE cart for `seconds`: the line's final quantity is
     the number of 200 answers, each 200 answer shows a distinct quantity (1..n: the adds were
-    serialised), no 5xx other than 503 (nothing applied).
-    known: (pending, reason) for a loss already reported and being fixed elsewhere: the two loss
-    checks then call pending(name, reason + what was measured) when they fail (never pass)."""
+    serialised), no 5xx other than 503 (nothing applied)."""
     cart = new_cart(ports[0], region_id)
     add_line(ports[0], cart, variant, 1)  # the line exists: every add below is a merge
     stop = time.time() + seconds
@@ -320,15 +318,10 @@ def adds_one_cart(check, note, ports, region_id, variant, seconds=4.0, conns=16,
     check(oks > 0 and not bad, "%s%d connections adding one variant to one cart: every answer 200 (or 503, nothing "
           "applied), %d of 200" % (label, conns, oks), "answers %s; %s" % (counts, [s for s in seen if isinstance(s, tuple)][:3]))
     shown = sorted(s for s in seen if isinstance(s, int))
-    for cond, name, why in (
-            (len(lines) == 1 and qty == 1 + oks, "%sone line whose quantity (%s) is 1 + the number of 200 answers "
-             "(%d): nothing lost" % (label, qty, oks), final.brief(400) if len(lines) != 1 else "quantity %s" % qty),
-            (shown == list(range(2, oks + 2)), "%seach 200 answer shows its own quantity, 2..%d, none twice: the "
-             "adds were serialised" % (label, oks + 1), "seen %s" % _gaps(shown, oks + 2))):
-        if not cond and known:
-            known[0](name, "%s; measured: %s" % (known[1], why))
-        else:
-            check(cond, name, why)
+    check(len(lines) == 1 and qty == 1 + oks, "%sone line whose quantity (%s) is 1 + the number of 200 answers "
+          "(%d): nothing lost" % (label, qty, oks), final.brief(400) if len(lines) != 1 else "quantity %s" % qty)
+    check(shown == list(range(2, oks + 2)), "%seach 200 answer shows its own quantity, 2..%d, none twice: the "
+          "adds were serialised" % (label, oks + 1), "seen %s" % _gaps(shown, oks + 2))
     return cart
 
 
@@ -380,7 +373,7 @@ def updates_one_line(check, note, ports, region_id, variant, rounds=4, conns=16,
           "quantity, the line ends at one of them with that quantity's totals" % label, "; ".join(bad[:4]))
 
 
-def completes_one_cart(check, note, ports, region_id, variant, orders_of_cart, stock_of, conns=16, label="", known=None):
+def completes_one_cart(check, note, ports, region_id, variant, orders_of_cart, stock_of, conns=16, label=""):
     """conns connections complete ONE ready cart at once: every answer is 200 {type: order} naming the
     same order, there is one order row, the stock went down once."""
     before = stock_of(variant)
@@ -403,12 +396,8 @@ def completes_one_cart(check, note, ports, region_id, variant, orders_of_cart, s
     after = stock_of(variant)
     note("%scompletes: %d at once over %d pool(s): answers %s, order ids %s, order rows %s, stock %s -> %s"
          % (label, conns, len(ports), _statuses(res), sorted(ids), rows, before, after))
-    name = "%s%d concurrent completes of one cart: every answer 200 {type: order} naming the same order" % (label, conns)
-    why = "%d others: %s; ids %s" % (len(bad), "; ".join(bad[:3]), ids)
-    if known and not bad and len(ids) > 1:
-        known[0](name, "%s; measured: %s" % (known[1], why))
-    else:
-        check(not bad and len(ids) == 1, name, why)
+    check(not bad and len(ids) == 1, "%s%d concurrent completes of one cart: every answer 200 {type: order} naming "
+          "the same order" % (label, conns), "%d others: %s; ids %s" % (len(bad), "; ".join(bad[:3]), ids))
     check(rows == 1 and after == before - 2, "%sone order row for the cart, the stock down by the line's 2 once "
           "(%s -> %s)" % (label, before, after), "order rows %s, stock %s -> %s" % (rows, before, after))
     return cart
@@ -451,7 +440,7 @@ def last_unit_race(check, note, ports, region_id, variant, reset_stock, stock_of
           "0, the losing cart still open" % (label, rounds), "; ".join(bad[:3]))
 
 
-def adds_racing_complete(check, note, ports, region_id, variant, stock_of, conns=8, seconds=2.0, label="", known=None):
+def adds_racing_complete(check, note, ports, region_id, variant, stock_of, conns=8, seconds=2.0, label=""):
     """A ready cart of 1 x variant gets adds from `conns` connections while 4 more complete it: the
     order holds exactly the quantity the cart shows afterwards (1 + the adds answered 200, none
     after the completion), its payment is its total, the stock went down by that quantity, and
@@ -502,11 +491,6 @@ def adds_racing_complete(check, note, ports, region_id, variant, stock_of, conns
           % label, "cart %s order %s paid %s total %s stock %s -> %s" % (
               [x["quantity"] for x in lines], oq, (order or {}).get("paid_total"), (order or {}).get("total"),
               before, after))
-    name = "%sthe cart's quantity is 1 + the adds answered 200 (%d): none lost, none after the completion" % (
-        label, counts.get(200, 0))
-    ok = oq == 1 + counts.get(200, 0)
-    if not ok and known:
-        known[0](name, "%s; measured: order line %s" % (known[1], oq))
-    else:
-        check(ok, name, "order line %s" % oq)
+    check(oq == 1 + counts.get(200, 0), "%sthe cart's quantity is 1 + the adds answered 200 (%d): none lost, none "
+          "after the completion" % (label, counts.get(200, 0)), "order line %s" % oq)
 
