@@ -213,13 +213,20 @@ static void release(struct computed *c)
 	free(c->payments);
 }
 
-/* The variant's product as the legacy path loads it: columns, profiles, profile, profile_id. */
-static void product_json(struct buf *b, const struct order_rel *rel, const char *product_id)
+/*
+ * The variant's product as the legacy path loads it: columns, profiles, profile, profile_id;
+ * without profiles (expand=items.variant.product alone) only its columns.
+ */
+static void product_json(struct buf *b, const struct order_rel *rel, const char *product_id, int profiles)
 {
 	const struct db_rows *p = &rel->products, *f = &rel->profiles;
 	for (size_t i = 0; i < p->nrows; i++) {
 		if (strcmp(db_cell(p, i, 0), product_id) != 0)
 			continue;
+		if (!profiles) {
+			rowj_object(b, order_product_cols, ORDER_PRODUCT_NCOLS, &p->cells[i * p->ncols], NULL);
+			return;
+		}
 		rowj_open(b, order_product_cols, ORDER_PRODUCT_NCOLS, &p->cells[i * p->ncols], NULL);
 		buf_adds(b, ",\"profiles\":[");
 		size_t first = f->nrows, n = 0;
@@ -289,10 +296,10 @@ static void items_json(struct buf *b, const struct order_rel *rel, const struct 
 		buf_adds(b, ",\"adjustments\":[],\"tax_lines\":");
 		tax_lines_json(b, &rel->item_tax, &c->item_lines[i], order_item_tax_cols);
 		buf_adds(b, ",\"variant\":");
-		if (row[ORDER_ITEM_NCOLS] && s->legacy) {
+		if (row[ORDER_ITEM_NCOLS] && (s->legacy || s->variant_product)) {
 			rowj_open(b, order_variant_cols, ORDER_VARIANT_NCOLS, row + ORDER_ITEM_NCOLS, NULL);
 			buf_adds(b, ",\"product\":");
-			product_json(b, rel, row[ORDER_ITEM_NCOLS + 5]);
+			product_json(b, rel, row[ORDER_ITEM_NCOLS + 5], s->legacy != 0);
 			buf_addc(b, '}');
 		} else if (row[ORDER_ITEM_NCOLS]) {
 			rowj_object(b, order_variant_cols, ORDER_VARIANT_NCOLS, row + ORDER_ITEM_NCOLS, NULL);

@@ -59,6 +59,7 @@ struct order_shape {
 	unsigned char legacy_seq[16]; /* the legacy totals in the order fields names them (probe) */
 	unsigned nlegacy;
 	int cleaned;              /* the route pick-filters (cleanResponseData): plain items lose raw_discount_total */
+	int variant_product;      /* expand names items.variant.product: the variant carries its product's columns */
 };
 
 /*
