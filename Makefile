@@ -55,7 +55,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(COMMON_OBJ) tests/unit/harness.h
 	@$(CC) $(ALL_CFLAGS) -o $@ $< $(COMMON_OBJ) $(LDFLAGS_ALL) $(LIBS)
 
 # The bench yardstick: transport + the same SQL round trips, nothing else (tests/bench/ceiling.c).
-$(BUILD)/bench/ceiling: tests/bench/ceiling.c
+$(BUILD)/bench/ceiling: tests/bench/ceiling.c sql/cart_read_sql.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(LDFLAGS_ALL) $(LIBS)

@@ -37,12 +37,7 @@ static int bool_of(const char *s)
 
 static const struct pc_variant *find_variant(const struct pc_snapshot *s, const char *id)
 {
-	if (!s || !id)
-		return NULL;
-	for (size_t i = 0; i < s->nvariants; i++)
-		if (strcmp(s->variants[i].id, id) == 0)
-			return &s->variants[i];
-	return NULL;
+	return s && id ? product_store_variant(s, id) : NULL;
 }
 
 static const struct pc_region *find_region(const struct pc_snapshot *s, const char *id)
@@ -84,23 +79,19 @@ static struct totals_rate *product_rates(struct arena *a, const struct pc_varian
 	return out;
 }
 
-static enum api_err load_items(struct req *r, struct cart_model *m, int taxed)
+/* The items of rows (LINE_ITEM_NCOLS) with their tax inputs: product rates when taxed, else the
+ * persisted lines (saved: owner, rate, name, code rows grouped by item). */
+static void load_items(struct req *r, struct cart_model *m, const struct db_rows *rows, const struct db_rows *saved,
+		       int taxed)
 {
-	struct db *db = &r->w->db;
-	struct db_rows rows, saved = { 0, 0, NULL };
-	enum store_rc rc = cart_store_items(db, &r->arena, m->id, &rows);
-	if (rc == STORE_OK && !taxed && rows.nrows)
-		rc = cart_store_item_lines(db, &r->arena, m->id, &saved);
-	if (rc != STORE_OK)
-		return respond_fail(r, store_fail(rc), NULL);
-	size_t n = rows.nrows;
+	size_t n = rows->nrows;
 	m->n_items = n;
 	m->items = arena_alloc(&r->arena, sizeof(*m->items) * (n ? n : 1));
 	m->t_items = arena_alloc(&r->arena, sizeof(*m->t_items) * (n ? n : 1));
 	m->o_items = arena_alloc(&r->arena, sizeof(*m->o_items) * (n ? n : 1));
 	for (size_t i = 0; i < n; i++) {
 		struct cart_item *it = &m->items[i];
-		it->cells = &rows.cells[i * LINE_ITEM_NCOLS];
+		it->cells = &rows->cells[i * rows->ncols];
 		it->id = it->cells[LI_ID];
 		it->variant_id = it->cells[LI_VARIANT_ID];
 		it->metadata = it->cells[LI_METADATA];
@@ -116,29 +107,22 @@ static enum api_err load_items(struct req *r, struct cart_model *m, int taxed)
 		if (taxed)
 			t->rates = product_rates(&r->arena, it->variant, m->region_id, &t->n_rates);
 		else
-			t->saved = rates_of(&r->arena, &saved, it->id, &t->n_saved);
+			t->saved = rates_of(&r->arena, saved, it->id, &t->n_saved);
 	}
-	return API_OK;
 }
 
-static enum api_err load_methods(struct req *r, struct cart_model *m, int taxed)
+/* The methods of rows (method then option cells) with their rates (taxed) or persisted lines. */
+static void load_methods(struct req *r, struct cart_model *m, const struct db_rows *rows, const struct db_rows *rates,
+			 int taxed)
 {
-	struct db *db = &r->w->db;
-	struct db_rows rows, rates = { 0, 0, NULL };
-	enum store_rc rc = cart_store_methods(db, &r->arena, m->id, &rows);
-	if (rc == STORE_OK && rows.nrows)
-		rc = taxed ? cart_store_method_rates(db, &r->arena, m->id, &rates)
-			   : cart_store_method_lines(db, &r->arena, m->id, &rates);
-	if (rc != STORE_OK)
-		return respond_fail(r, store_fail(rc), NULL);
-	size_t n = rows.nrows, w = SHIPPING_METHOD_NCOLS + SHIPPING_OPTION_NCOLS;
+	size_t n = rows->nrows;
 	m->n_methods = n;
 	m->methods = arena_alloc(&r->arena, sizeof(*m->methods) * (n ? n : 1));
 	m->t_methods = arena_alloc(&r->arena, sizeof(*m->t_methods) * (n ? n : 1));
 	m->o_methods = arena_alloc(&r->arena, sizeof(*m->o_methods) * (n ? n : 1));
 	for (size_t i = 0; i < n; i++) {
 		struct cart_method *sm = &m->methods[i];
-		sm->cells = &rows.cells[i * w];
+		sm->cells = &rows->cells[i * rows->ncols];
 		sm->id = sm->cells[0];
 		sm->option_id = sm->cells[1];
 		sm->price = ll_of(sm->cells[7]);
@@ -148,11 +132,10 @@ static enum api_err load_methods(struct req *r, struct cart_model *m, int taxed)
 		t->id = sm->id;
 		t->price = sm->price;
 		if (taxed)
-			t->rates = rates_of(&r->arena, &rates, sm->id, &t->n_rates);
+			t->rates = rates_of(&r->arena, rates, sm->id, &t->n_rates);
 		else
-			t->saved = rates_of(&r->arena, &rates, sm->id, &t->n_saved);
+			t->saved = rates_of(&r->arena, rates, sm->id, &t->n_saved);
 	}
-	return API_OK;
 }
 
 /*
@@ -291,30 +274,14 @@ static void pick_row(struct cart_model *m)
 	m->sales_channel_id = db_cell(c, 0, CART_CHANNEL);
 }
 
-static enum api_err load_sessions(struct req *r, struct cart_model *m)
+/* The payment sessions of m (rows of payment_session_cols) and the selected one. */
+static void set_sessions(struct cart_model *m, const struct db_rows *rows)
 {
-	enum store_rc rc = cart_store_sessions(&r->w->db, &r->arena, m->id, &m->sessions);
-	if (rc != STORE_OK)
-		return respond_fail(r, store_fail(rc), NULL);
+	m->sessions = *rows;
 	m->selected_session = -1;
 	for (size_t i = 0; i < m->sessions.nrows && m->selected_session < 0; i++)
 		if (bool_of(db_cell(&m->sessions, i, 5)))
 			m->selected_session = (int)i;
-	return API_OK;
-}
-
-/* The rows the cart row points at: its payment and its customer. */
-static enum api_err load_links(struct req *r, struct cart_model *m)
-{
-	struct db *db = &r->w->db;
-	enum store_rc rc = STORE_OK;
-	m->payment = (struct db_rows){ 0, 0, NULL };
-	m->customer = (struct db_rows){ 0, 0, NULL };
-	if (m->payment_id)
-		rc = cart_store_payment(db, &r->arena, m->payment_id, &m->payment);
-	if (rc == STORE_OK && m->customer_id)
-		rc = cart_store_customer(db, &r->arena, m->customer_id, &m->customer);
-	return rc == STORE_OK ? API_OK : respond_fail(r, store_fail(rc), NULL);
 }
 
 static void compute_totals(struct cart_model *m)
@@ -327,9 +294,7 @@ static void compute_totals(struct cart_model *m)
 	totals_cart(&in, m->force_taxes, m->o_items, m->o_methods, &m->totals);
 }
 
-/* cart_model_load; fresh: the cart was inserted by this request and has no relation rows yet. */
-static enum api_err model_load(struct req *r, const char *id, int lock, int force_taxes, int fresh,
-			       struct cart_model *m)
+enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_taxes, struct cart_model *m)
 {
 	struct db *db = &r->w->db;
 	enum store_rc rc = STORE_OK;
@@ -345,12 +310,18 @@ static enum api_err model_load(struct req *r, const char *id, int lock, int forc
 		if (!found)
 			return respond_fail(r, E_NOT_FOUND, "Cart with %s was not found", id);
 	}
-	if ((rc = cart_store_get(db, &r->arena, id, &m->v)) != STORE_OK)
+	/* one statement for the cart's rows and the catalogue versions, one more for tax rows if any */
+	struct cart_rows cr;
+	if ((rc = cart_store_read(db, &r->arena, id, &cr)) != STORE_OK)
 		return respond_fail(r, store_fail(rc), NULL);
-	if (!m->v.cart.nrows)
+	if (!cr.v.cart.nrows)
 		return respond_fail(r, E_NOT_FOUND, "Cart with %s was not found", id);
+	m->v = cr.v;
+	m->payment = cr.payment;
+	m->customer = cr.customer;
 	pick_row(m);
-	if ((e = pv_snapshot(r, &m->snap)) != API_OK)
+	set_sessions(m, &cr.sessions);
+	if ((e = pv_snapshot_at(r, cr.catalogue_version, cr.stock_version, &m->snap)) != API_OK)
 		return e;
 	const struct region_entry *re;
 	if ((e = region_of(r, m->snap->version, m->region_id, &re)) != API_OK)
@@ -365,27 +336,16 @@ static enum api_err model_load(struct req *r, const char *id, int lock, int forc
 		m->automatic_taxes = bool_of(db_cell(&m->region, 0, REG_AUTOMATIC));
 	}
 	int taxed = m->automatic_taxes || force_taxes;
-	if (fresh) {
-		/* a cart this request inserted: no line, method or session can point at its new id yet */
-		m->items = arena_alloc(&r->arena, sizeof(*m->items));
-		m->t_items = arena_alloc(&r->arena, sizeof(*m->t_items));
-		m->o_items = arena_alloc(&r->arena, sizeof(*m->o_items));
-		m->methods = arena_alloc(&r->arena, sizeof(*m->methods));
-		m->t_methods = arena_alloc(&r->arena, sizeof(*m->t_methods));
-		m->o_methods = arena_alloc(&r->arena, sizeof(*m->o_methods));
-	} else if ((e = load_items(r, m, taxed)) != API_OK || (e = load_methods(r, m, taxed)) != API_OK ||
-		   (e = load_sessions(r, m)) != API_OK) {
-		return e;
+	struct db_rows item_tax = { 0, 0, NULL }, method_tax = { 0, 0, NULL };
+	/* taxed: items take their products' rates from the snapshot, methods their options' from here */
+	if (taxed ? cr.methods.nrows > 0 : cr.items.nrows + cr.methods.nrows > 0) {
+		if ((rc = cart_store_tax_rows(db, &r->arena, m->id, taxed, &item_tax, &method_tax)) != STORE_OK)
+			return respond_fail(r, store_fail(rc), NULL);
 	}
-	if ((e = load_links(r, m)) != API_OK)
-		return e;
+	load_items(r, m, &cr.items, &item_tax, taxed);
+	load_methods(r, m, &cr.methods, &method_tax, taxed);
 	compute_totals(m);
 	return API_OK;
-}
-
-enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_taxes, struct cart_model *m)
-{
-	return model_load(r, id, lock, force_taxes, 0, m);
 }
 
 enum api_err cart_region_lookup(struct req *r, const char *region_id, int *found, const char **only_country)
@@ -661,38 +621,35 @@ enum api_err cart_answer_new(struct req *r, const char *id, enum cart_shape shap
 {
 	struct cart_sel k = sel_of(shape);
 	struct cart_model m;
-	enum api_err e = model_load(r, id, 0, shape_forces(shape), 1, &m);
+	enum api_err e = cart_model_load(r, id, 0, shape_forces(shape), &m);
 	return e == API_OK ? w_answer(r, &m, &k, shape == CART_PAYMENT_SESSIONS) : e;
 }
 
 enum api_err cart_model_reload(struct req *r, struct cart_model *m, unsigned reload, int force_taxes)
 {
-	enum api_err e;
-	if (reload & CART_RELOAD_ROW) {
-		struct cart_view v;
-		enum store_rc rc = cart_store_get(&r->w->db, &r->arena, m->id, &v);
-		if (rc != STORE_OK)
-			return respond_fail(r, store_fail(rc), NULL);
-		/* another region prices and taxes everything anew: the whole load */
-		if (!v.cart.nrows || !db_cell(&v.cart, 0, CART_REGION) || !m->region_id ||
-		    strcmp(db_cell(&v.cart, 0, CART_REGION), m->region_id) != 0)
-			return cart_model_load(r, m->id, 0, force_taxes, m);
-		m->v = v;
-		pick_row(m);
-		if ((e = load_links(r, m)) != API_OK)
-			return e;
-	}
+	enum store_rc rc;
 	/* without automatic taxes, forcing them changes where the rates come from */
 	if (!m->automatic_taxes && force_taxes != m->force_taxes)
 		reload |= CART_RELOAD_ITEMS | CART_RELOAD_METHODS;
-	m->force_taxes = force_taxes;
 	int taxed = m->automatic_taxes || force_taxes;
-	if ((reload & CART_RELOAD_ITEMS) && (e = load_items(r, m, taxed)) != API_OK)
-		return e;
-	if ((reload & CART_RELOAD_METHODS) && (e = load_methods(r, m, taxed)) != API_OK)
-		return e;
-	if ((reload & CART_RELOAD_SESSIONS) && (e = load_sessions(r, m)) != API_OK)
-		return e;
+	if (reload == CART_RELOAD_SESSIONS) {
+		/* the one part a statement of its own re-reads in one round trip, cheaper than the whole */
+		struct db_rows rows;
+		if ((rc = cart_store_sessions(&r->w->db, &r->arena, m->id, &rows)) != STORE_OK)
+			return respond_fail(r, store_fail(rc), NULL);
+		set_sessions(m, &rows);
+	} else if (reload == CART_RELOAD_ITEMS && taxed) {
+		/* the same for the lines of a taxed cart (their rates come from the snapshot) */
+		struct db_rows rows, none = { 0, 0, NULL };
+		if ((rc = cart_store_items(&r->w->db, &r->arena, m->id, &rows)) != STORE_OK)
+			return respond_fail(r, store_fail(rc), NULL);
+		m->force_taxes = force_taxes;
+		load_items(r, m, &rows, &none, taxed);
+	} else if (reload) {
+		/* anything more is the whole read again: one statement (two with tax rows) */
+		return cart_model_load(r, m->id, 0, force_taxes, m);
+	}
+	m->force_taxes = force_taxes;
 	compute_totals(m);
 	return API_OK;
 }

@@ -82,7 +82,9 @@ struct cart_model {
  * lock = 1: first takes the cart row with SELECT ... FOR UPDATE in the request transaction,
  * so concurrent writers of one cart run one after the other (use it in every cart write).
  * An unknown or deleted cart records 404 "Cart with <id> was not found" and returns E_NOT_FOUND.
- * Everything is arena memory of r.
+ * Round trips: one statement for the cart's rows and the catalogue versions (sql/cart_read_sql.h),
+ * a second only for tax rows (a cart with shipping methods, or persisted tax lines without
+ * automatic taxes); lock adds cart_store_lock's. Everything is arena memory of r.
  */
 enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_taxes, struct cart_model *m);
 
@@ -103,13 +105,17 @@ enum {
 				   * customer, payment); a changed region_id: everything is read again */
 };
 
-/* Re-reads the parts of m named in reload (CART_RELOAD_*) and recomputes its totals with force_taxes. */
+/*
+ * Re-reads what reload names (CART_RELOAD_*) and recomputes m's totals with force_taxes: the
+ * sessions alone, or the lines alone of a taxed cart, with a statement of their own; anything
+ * more is the whole read again (cart_model_load: one statement, two with tax rows).
+ */
 enum api_err cart_model_reload(struct req *r, struct cart_model *m, unsigned reload, int force_taxes);
 
 /* cart_answer from m, the model the write loaded, after cart_model_reload(r, m, reload, <shape's force>). */
 enum api_err cart_answer_model(struct req *r, struct cart_model *m, enum cart_shape shape, unsigned reload);
 
-/* cart_answer for a cart this request inserted without lines: its row is read, its relations are empty. */
+/* cart_answer for a cart this request inserted (kept for its callers: the read is one statement anyway). */
 enum api_err cart_answer_new(struct req *r, const char *id, enum cart_shape shape);
 
 /*

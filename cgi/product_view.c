@@ -65,14 +65,10 @@ static void cache_clear(void)
 static const struct req *checked_req;
 static long long checked_start_us;
 
-static enum api_err refresh(struct req *r)
+/* The snapshot brought to catalogue version v and stock version sv, read by the caller. */
+static enum api_err refresh_at(struct req *r, long long v, long long sv)
 {
-	if (snap && checked_req == r && checked_start_us == r->start_us)
-		return API_OK;
-	long long v = 0, sv = 0;
-	enum store_rc rc = product_store_versions(&r->w->db, &v, &sv);
-	if (rc != STORE_OK)
-		return respond_fail(r, store_fail(rc), NULL);
+	enum store_rc rc;
 	/* checked once the snapshot is at these versions (a failed read is tried again) */
 	checked_req = NULL;
 	if (snap && snap->version == v) {
@@ -106,6 +102,17 @@ static enum api_err refresh(struct req *r)
 	checked_req = r;
 	checked_start_us = r->start_us;
 	return API_OK;
+}
+
+static enum api_err refresh(struct req *r)
+{
+	if (snap && checked_req == r && checked_start_us == r->start_us)
+		return API_OK;
+	long long v = 0, sv = 0;
+	enum store_rc rc = product_store_versions(&r->w->db, &v, &sv);
+	if (rc != STORE_OK)
+		return respond_fail(r, store_fail(rc), NULL);
+	return refresh_at(r, v, sv);
 }
 
 enum api_err pv_begin(struct req *r, struct pv_ctx *c)
@@ -568,6 +575,15 @@ void pv_w_variant(struct buf *b, const struct pv_ctx *c, const struct pc_variant
 enum api_err pv_snapshot(struct req *r, const struct pc_snapshot **out)
 {
 	enum api_err e = refresh(r);
+	*out = e == API_OK ? snap : NULL;
+	return e;
+}
+
+enum api_err pv_snapshot_at(struct req *r, long long version, long long stock_version, const struct pc_snapshot **out)
+{
+	/* checked already in this request: as refresh() does, the snapshot of that check */
+	int checked = snap && checked_req == r && checked_start_us == r->start_us;
+	enum api_err e = checked ? API_OK : refresh_at(r, version, stock_version);
 	*out = e == API_OK ? snap : NULL;
 	return e;
 }

@@ -66,6 +66,9 @@ void pv_w_variant(struct buf *b, const struct pv_ctx *c, const struct pc_variant
 
 /* Carts (cgi/cart_view.c): the worker's snapshot brought up to date (error recorded on r). */
 enum api_err pv_snapshot(struct req *r, const struct pc_snapshot **out);
+/* As pv_snapshot, with catalogue_version and stock_version already read by the caller (the cart
+ * read reads them with the cart's rows: no statement of its own). */
+enum api_err pv_snapshot_at(struct req *r, long long version, long long stock_version, const struct pc_snapshot **out);
 /* The price selection of variant v in a cart of region reg for quantity, for a customer in groups
  * (comma-joined ids, "" for none): the same candidates as the product routes. */
 void pv_cart_price(const struct pc_variant *v, const struct pc_region *reg, const char *groups, long long now_ms,

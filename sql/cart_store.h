@@ -59,8 +59,33 @@ enum store_rc cart_store_create(struct db *db, struct arena *a, const struct car
 struct cart_view {
 	struct db_rows cart, billing, shipping, channel;
 };
-/* Reads cart id; v->cart.nrows is 0 when there is no such live cart. */
-enum store_rc cart_store_get(struct db *db, struct arena *a, const char *id, struct cart_view *v);
+
+/*
+ * Everything a cart answer shows from the database but its tax rows, read in ONE statement (a
+ * UNION ALL of tagged rows, split here): the cart row with its addresses, sales channel, payment
+ * and customer, the catalogue and stock versions, the line items, the shipping methods with their options,
+ * the payment sessions. One statement is one snapshot and one round trip (issue 12 item 8).
+ */
+struct cart_rows {
+	struct cart_view v;          /* v.cart.nrows 0: no such live cart (nothing else is set) */
+	struct db_rows payment;      /* PAYMENT_NCOLS; 0 or 1 row (the cart's payment_id) */
+	struct db_rows customer;     /* CART_CUSTOMER_NCOLS; 0 or 1 row (customer_id, deleted ones too) */
+	long long catalogue_version; /* catalogue_version.version, read with the rows */
+	long long stock_version;     /* stock_version.version, read with the rows */
+	struct db_rows items;        /* LINE_ITEM_NCOLS, by created_at, id */
+	struct db_rows methods;      /* SHIPPING_METHOD_NCOLS then SHIPPING_OPTION_NCOLS (NULLs if gone), by id */
+	struct db_rows sessions;     /* PAYMENT_SESSION_NCOLS, by created_at, id */
+};
+enum store_rc cart_store_read(struct db *db, struct arena *a, const char *id, struct cart_rows *out);
+
+/*
+ * The tax rows of the cart's items and methods: rows whose first cells are owner id, rate, name,
+ * code, grouped by owner (the second statement of a cart read, made only when there is something
+ * to read). taxed (automatic taxes or forced): *items none, *methods the rates of the methods'
+ * options (by method, rate creation); else the persisted tax lines of both (by owner, creation).
+ */
+enum store_rc cart_store_tax_rows(struct db *db, struct arena *a, const char *cart_id, int taxed,
+				  struct db_rows *items, struct db_rows *methods);
 
 /* The region's tax_rate rows (TAX_RATE_NCOLS), by created_at, id. */
 enum store_rc cart_store_region_rates(struct db *db, struct arena *a, const char *region_id, struct db_rows *rows);
@@ -84,22 +109,10 @@ enum store_rc cart_store_key_channels(struct db *db, struct arena *a, const char
  * cart_lock row (so writers of one cart conflict on every Galera node too); *found 0 when none.
  */
 enum store_rc cart_store_lock(struct db *db, struct arena *a, const char *id, int *found);
-/* The cart's line items (LINE_ITEM_NCOLS), by created_at, id. */
+/* The cart's line items (LINE_ITEM_NCOLS), by created_at, id (a write's re-read of its lines alone). */
 enum store_rc cart_store_items(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
-/* The cart's shipping methods (SHIPPING_METHOD_NCOLS then SHIPPING_OPTION_NCOLS cells of the option), by id. */
-enum store_rc cart_store_methods(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
-/* The tax rates of the options of the cart's methods: method id, rate, name, code; by method, rate creation. */
-enum store_rc cart_store_method_rates(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
-/* Persisted tax lines of the cart's items: item id, rate, name, code (by item, creation). */
-enum store_rc cart_store_item_lines(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
-/* Persisted tax lines of the cart's methods: method id, rate, name, code. */
-enum store_rc cart_store_method_lines(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
-/* The cart's payment sessions (PAYMENT_SESSION_NCOLS), by created_at, id. */
+/* The cart's payment sessions (PAYMENT_SESSION_NCOLS), by created_at, id (a re-read of them alone). */
 enum store_rc cart_store_sessions(struct db *db, struct arena *a, const char *cart_id, struct db_rows *rows);
-/* A payment by id (PAYMENT_NCOLS). */
-enum store_rc cart_store_payment(struct db *db, struct arena *a, const char *id, struct db_rows *rows);
-/* A customer by id (CART_CUSTOMER_NCOLS), deleted ones too (the cart still names it). */
-enum store_rc cart_store_customer(struct db *db, struct arena *a, const char *id, struct db_rows *rows);
 /* Attaches customer_id (and its email) to the cart. */
 enum store_rc cart_store_set_customer(struct db *db, struct arena *a, const char *cart_id, const char *customer_id);
 #endif

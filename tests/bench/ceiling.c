@@ -13,11 +13,13 @@
  *   GET  /store/products...    -> the catalogue version point select medusa-c runs per request,
  *                                 then the bytes of medusa-c's own answer (CEIL_LIST_BODY for the
  *                                 list, CEIL_PRODUCT_BODY for /store/products/:id, files)
- *   GET  /store/carts/:id      -> the catalogue version, then one select per table a cart's own rows
- *                                 live in (cart, its addresses, lines, shipping methods, payment
- *                                 sessions, payment: the least a cart read needs when variants,
- *                                 products and regions come from memory, as in medusa-c), then the
- *                                 bytes of medusa-c's answer for the bench cart (CEIL_CART_BODY)
+ *   GET  /store/carts/:id      -> medusa-c's own cart read statement (sql/cart_read_sql.h: the cart
+ *                                 with its addresses, channel, payment, customer and the catalogue
+ *                                 versions, its lines, methods and sessions in one UNION ALL), then
+ *                                 the bytes of medusa-c's answer for the bench cart (CEIL_CART_BODY).
+ *                                 medusa-c makes a second statement only for a cart with shipping
+ *                                 methods (their tax rates) or persisted tax lines: the bench cart
+ *                                 has neither, so neither does the ceiling
  *   POST /store/carts/:id/line-items -> medusa-c's round trips (ADD_SQL): BEGIN; the cart row
  *                                 FOR UPDATE with its cart_lock row written, in one statement; the
  *                                 cart row with addresses and channel, the version, its lines,
@@ -42,6 +44,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sql/cart_read_sql.h"
+
 static const char SEL[] =
 	"SELECT c.id, c.created_at, c.updated_at, c.deleted_at, c.email, c.first_name, c.last_name, "
 	"c.billing_address_id, c.phone, c.has_account, c.metadata, c.password_hash, c.credentials_at, "
@@ -59,26 +63,8 @@ static const char UPD_ADDR[] = "UPDATE address SET address_1 = ?, updated_at = N
 
 static const char VER[] = "SELECT version FROM catalogue_version WHERE id = 1";
 
-/* the cart cases: the rows of one cart (the 1st parameter), and one line added to it */
-static const char *const CART_READ[] = {
-	"SELECT id, created_at, updated_at, deleted_at, email, billing_address_id, shipping_address_id, region_id, "
-	"customer_id, payment_id, type, completed_at, payment_authorized_at, idempotency_key, context, metadata, "
-	"sales_channel_id FROM cart WHERE id = ? AND deleted_at IS NULL",
-	"SELECT a.id, a.created_at, a.updated_at, a.deleted_at, a.customer_id, a.company, a.first_name, a.last_name, "
-	"a.address_1, a.address_2, a.city, a.country_code, a.province, a.postal_code, a.phone, a.metadata "
-	"FROM cart c JOIN address a ON a.id IN (c.billing_address_id, c.shipping_address_id) WHERE c.id = ?",
-	"SELECT id, created_at, updated_at, cart_id, order_id, swap_id, claim_order_id, original_item_id, order_edit_id, "
-	"title, description, thumbnail, is_return, is_giftcard, should_merge, allow_discounts, has_shipping, unit_price, "
-	"variant_id, quantity, fulfilled_quantity, returned_quantity, shipped_quantity, metadata "
-	"FROM line_item WHERE cart_id = ? ORDER BY created_at, id",
-	"SELECT m.id, m.shipping_option_id, m.order_id, m.claim_order_id, m.cart_id, m.swap_id, m.return_id, m.price, "
-	"m.data, t.rate, t.name, t.code FROM shipping_method m LEFT JOIN shipping_method_tax_line t "
-	"ON t.shipping_method_id = m.id WHERE m.cart_id = ?",
-	"SELECT id, created_at, updated_at, cart_id, provider_id, is_selected, is_initiated, status, data, "
-	"idempotency_key, amount, payment_authorized_at FROM payment_session WHERE cart_id = ?",
-	"SELECT id, created_at, updated_at, swap_id, cart_id, order_id, amount, currency_code, amount_refunded, "
-	"provider_id, data, captured_at, canceled_at, metadata, idempotency_key FROM payment WHERE cart_id = ?",
-};
+/* the cart read: medusa-c's own statement (the cart id four times) */
+static const char *const CART_READ[] = { CART_READ_SQL };
 #define CART_READS (sizeof(CART_READ) / sizeof(CART_READ[0]))
 /* adding a line: what a locked cart write reads and writes (the statements of ADD_SQL, in order) */
 enum { ADD_LOCK, ADD_CART, ADD_LINES, ADD_METHODS, ADD_SESSIONS, ADD_STOCK, ADD_LINE_UPD, ADD_LINE_INS, ADD_MARK,
@@ -289,11 +275,11 @@ static void worker(int fd)
 				if (!good)
 					mysql_rollback(m);
 			} else {
-				good = run(ver, NULL, 0) == 0;
-			}
-			for (size_t i = 0; good && !is_add && i < CART_READS; i++) {
-				const char *c1[1] = { cart };
-				good = run(cart_read[i], c1, 1) == 0;
+				/* the read gets the catalogue versions with the cart's rows */
+				const char *c4[4] = { cart, cart, cart, cart };
+				good = 1;
+				for (size_t i = 0; good && i < CART_READS; i++)
+					good = run(cart_read[i], c4, 4) == 0;
 			}
 			if (good) {
 				FCGX_FPrintF(r.out, "Status: 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
