@@ -79,8 +79,13 @@ static const struct qe_route lookup_route = {
 static struct order_shape shape_of(const struct qe_query *q, int pick)
 {
 	struct order_shape s = { 0 };
-	/* "object" is the entity's own key: only pick-filtering (cleanResponseData) drops it */
-	s.object = !pick || !q->fields_replaced || qe_field(q, "object");
+	/*
+	 * "object" is the entity's own key: only pick-filtering (cleanResponseData) drops it, and
+	 * fields= (empty) is falsy there, so the allowed fields (with "object") stay
+	 */
+	const struct query_node *fv = query_get(q->q, "fields");
+	int fields_empty = fv && fv->type == QUERY_STRING && !*fv->s;
+	s.object = !pick || !q->fields_replaced || fields_empty || qe_field(q, "object");
 	for (size_t i = 0; i < q->nfields; i++) {
 		for (int c = 0; c < OC_COUNT; c++)
 			if (strcmp(q->fields[i], order_col_name((enum order_col)c)) == 0)
@@ -124,6 +129,10 @@ static enum api_err answer(struct req *r, struct order *o, const struct qe_query
 	if (pick > 1) {
 		if (q->fields_replaced)
 			s.cols |= ORDER_BIT(OC_CREATED_AT);
+		/* fields= (empty) on the list: Medusa's select keeps tax_rate too (real 1.20.11) */
+		const struct query_node *fv = query_get(q->q, "fields");
+		if (fv && fv->type == QUERY_STRING && !*fv->s)
+			s.cols |= ORDER_BIT(OC_CREATED_AT) | ORDER_BIT(OC_TAX_RATE);
 		s.legacy_only = s.legacy != 0;
 	}
 	if (s.legacy && (rc = order_store_products(&r->w->db, &r->arena, o, &rel)) != STORE_OK)
