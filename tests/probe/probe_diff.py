@@ -759,5 +759,64 @@ def s_me_orders_params(r):
         r.call("me-" + q, "GET", "/store/customers/me/orders?" + q)
 
 
+
+@seq("anon_then_login", ignore=(r".*\.email$",))
+def s_anon_then_login(r):
+    c = new_cart(r, items=[("longsleeve:L", 1)])
+    r.call("addr", "POST", "/store/carts/" + c, {"shipping_address": ADDR, "email": "guest.%s@example.com" % RUNTAG})
+    email = "probe.al.%s.%s@example.com" % (RUNTAG, r.side.name)
+    r.call("register", "POST", "/store/customers", {"email": email, "password": "secret123", "first_name": "A", "last_name": "L"})
+    st, j = r.call("token", "POST", "/store/auth/token", {"email": email, "password": "secret123"})
+    r.side.token = j.get("access_token")
+    r.call("get-with-token", "GET", "/store/carts/" + c)
+    r.call("update-with-token", "POST", "/store/carts/" + c, {"email": "other.%s@example.com" % RUNTAG})
+    r.call("add-with-token", "POST", "/store/carts/%s/line-items" % c, {"variant_id": r.id("variant:longsleeve:S"), "quantity": 1})
+    r.call("ship", "POST", "/store/carts/%s/shipping-methods" % c, {"option_id": r.so(c, "PostFake Standard")})
+    r.call("ps", "POST", "/store/carts/%s/payment-sessions" % c)
+    st, j = r.call("complete", "POST", "/store/carts/%s/complete" % c)
+    r.call("me-orders", "GET", "/store/customers/me/orders")
+    r.side.token = None
+    r.call("order-anon", "GET", "/store/orders/" + (j.get("data") or {}).get("id", "x"))
+
+
+
+@seq("hostile_checkout")
+def s_hostile(r):
+    c = new_cart(r, items=[("hoodie:L", 1)])
+    r.call("addr", "POST", "/store/carts/" + c, {"shipping_address": ADDR, "email": "h@example.com"})
+    so = r.so(c, "PostFake Standard")
+    r.call("ship-data-str", "POST", "/store/carts/%s/shipping-methods" % c, {"option_id": so, "data": "x"})
+    r.call("ship-extra", "POST", "/store/carts/%s/shipping-methods" % c, {"option_id": so, "foo": 1})
+    r.call("ship-array", "POST", "/store/carts/%s/shipping-methods" % c, raw="[]")
+    r.call("ship", "POST", "/store/carts/%s/shipping-methods" % c, {"option_id": so})
+    r.call("ps-body", "POST", "/store/carts/%s/payment-sessions" % c, {"foo": 1})
+    r.call("sel-number", "POST", "/store/carts/%s/payment-session" % c, {"provider_id": 5})
+    r.call("sel-extra", "POST", "/store/carts/%s/payment-session" % c, {"provider_id": "manual", "x": 1})
+    r.call("ps-update-nodata", "POST", "/store/carts/%s/payment-sessions/manual" % c, {})
+    r.call("ps-update-datastr", "POST", "/store/carts/%s/payment-sessions/manual" % c, {"data": "x"})
+    r.call("order-by-cart-open", "GET", "/store/orders/cart/" + c)
+    r.call("complete-body", "POST", "/store/carts/%s/complete" % c, {"foo": 1})
+    r.call("taxes-body", "POST", "/store/carts/%s/taxes" % c, {"foo": 1})
+    r.call("order-empty-id", "GET", "/store/orders/")
+    r.call("cart-empty-id", "GET", "/store/carts/")
+    r.call("cart-lower", "GET", "/store/carts/" + c.lower())
+    r.call("line-update-no-qty", "POST", "/store/carts/%s/line-items/item_01JUNKJUNKJUNKJUNKJUNKJUNK" % c, {})
+    r.call("line-update-str", "POST", "/store/carts/%s/line-items/item_01JUNKJUNKJUNKJUNKJUNKJUNK" % c, {"quantity": "1"})
+    r.call("claim", "POST", "/store/orders/batch/customer/token", {"order_ids": ["order_x"]})
+
+
+
+@seq("array_bodies")
+def s_array_bodies(r):
+    c = new_cart(r, items=[("hoodie:L", 1)])
+    r.call("addr", "POST", "/store/carts/" + c, {"shipping_address": ADDR, "email": "h@example.com"})
+    for lab, path in (("create", "/store/carts"), ("update", "/store/carts/" + c), ("line", "/store/carts/%s/line-items" % c),
+                      ("ship", "/store/carts/%s/shipping-methods" % c), ("sel", "/store/carts/%s/payment-session" % c),
+                      ("ps-update", "/store/carts/%s/payment-sessions/manual" % c),
+                      ("claim", "/store/orders/batch/customer/token"), ("confirm", "/store/orders/customer/confirm")):
+        for body in ("[]", "[1]", "\"x\"", "null", "5"):
+            r.call("%s-%s" % (lab, body), "POST", path, raw=body)
+
+
 if __name__ == "__main__":
     run(sys.argv[1:] or list(SEQUENCES))
