@@ -100,9 +100,13 @@ static enum api_err new_session_id(char id[64])
 	return ulid_id("ps", id, 64) == 0 ? API_OK : E_UNKNOWN;
 }
 
-/* The region's payment providers (rows of one cell). */
+/* The region's payment providers (rows of one cell): the worker's region cache, else the database. */
 static enum api_err providers_of(struct req *r, const struct cart_model *m, struct db_rows *rows)
 {
+	int live;
+	enum api_err e = cart_region_providers(r, m->region_id, &live, rows);
+	if (e != API_OK || live)
+		return e;
 	enum store_rc rc = checkout_store_providers(&r->w->db, &r->arena, m->region_id, rows);
 	return rc == STORE_OK ? API_OK : respond_fail(r, store_fail(rc), NULL);
 }

@@ -217,6 +217,10 @@ static enum api_err only_country(struct req *r, const char *region_id, const cha
 
 static enum api_err in_region(struct req *r, const char *region_id, const char *cc, int *yes)
 {
+	int live;
+	enum api_err e = cart_region_has_country(r, region_id, cc, &live, yes);
+	if (e != API_OK || live)
+		return e;
 	return store_fail(cart_store_country_in_region(&r->w->db, &r->arena, region_id, cc, yes));
 }
 

@@ -149,6 +149,10 @@ struct region_entry {
 	char **cells;                 /* REGION_NCOLS + CURRENCY_NCOLS */
 	char *json[4];                /* index: countries | providers << 1 */
 	char *only_country;           /* iso_2 of the region's only country; NULL: none or several */
+	char **countries;             /* iso_2 of its countries, by id */
+	size_t ncountries;
+	char **providers;             /* its payment providers' ids, by id */
+	size_t nproviders;
 };
 #define REGION_CACHE 16
 static struct region_entry rcache[REGION_CACHE];
@@ -172,6 +176,12 @@ static void region_drop(struct region_entry *e)
 	free(e->cells);
 	free(e->id);
 	free(e->only_country);
+	for (size_t i = 0; i < e->ncountries; i++)
+		free(e->countries[i]);
+	free(e->countries);
+	for (size_t i = 0; i < e->nproviders; i++)
+		free(e->providers[i]);
+	free(e->providers);
 	for (int i = 0; i < 4; i++)
 		free(e->json[i]);
 	memset(e, 0, sizeof(*e));
@@ -235,16 +245,20 @@ static enum api_err region_of(struct req *r, long long version, const char *regi
 		abort();
 	for (size_t i = 0; i < REGION_NCOLS + CURRENCY_NCOLS && i < row.ncols; i++)
 		e->cells[i] = dup_or_null(row.cells[i]);
-	size_t n_countries = 0;
+	e->countries = calloc(l.countries.nrows + 1, sizeof(*e->countries));
+	e->providers = calloc(l.payment.nrows + 1, sizeof(*e->providers));
+	if (!e->countries || !e->providers)
+		abort();
 	for (size_t i = 0; i < l.countries.nrows; i++) {
 		const char *reg = db_cell(&l.countries, i, COUNTRY_NCOLS - 1);
-		if (reg && strcmp(reg, region_id) == 0 && n_countries++ == 0)
-			e->only_country = dup_or_null(db_cell(&l.countries, i, 1));
+		if (reg && strcmp(reg, region_id) == 0 && db_cell(&l.countries, i, 1))
+			e->countries[e->ncountries++] = dup_or_null(db_cell(&l.countries, i, 1));
 	}
-	if (n_countries != 1) {
-		free(e->only_country);
-		e->only_country = NULL;
-	}
+	if (e->ncountries == 1)
+		e->only_country = dup_or_null(e->countries[0]);
+	for (size_t i = 0; i < l.payment.nrows; i++)
+		if (strcmp(db_cell(&l.payment, i, 0), region_id) == 0)
+			e->providers[e->nproviders++] = dup_or_null(db_cell(&l.payment, i, 1));
 	struct buf b = BUF_INIT;
 	for (int k = 0; k < 4; k++) {
 		buf_reset(&b);
@@ -348,15 +362,41 @@ enum api_err cart_model_load(struct req *r, const char *id, int lock, int force_
 	return API_OK;
 }
 
-enum api_err cart_region_lookup(struct req *r, const char *region_id, int *found, const char **only_country)
+/* region_of at the snapshot's version. */
+static enum api_err region_now(struct req *r, const char *region_id, const struct region_entry **re)
 {
 	const struct pc_snapshot *s;
-	const struct region_entry *re = NULL;
 	enum api_err e = pv_snapshot(r, &s);
-	if (e == API_OK)
-		e = region_of(r, s->version, region_id, &re);
+	*re = NULL;
+	return e == API_OK ? region_of(r, s->version, region_id, re) : e;
+}
+
+enum api_err cart_region_lookup(struct req *r, const char *region_id, int *found, const char **only_country)
+{
+	const struct region_entry *re;
+	enum api_err e = region_now(r, region_id, &re);
 	*found = re != NULL;
 	*only_country = re ? re->only_country : NULL;
+	return e;
+}
+
+enum api_err cart_region_has_country(struct req *r, const char *region_id, const char *iso_2, int *live, int *yes)
+{
+	const struct region_entry *re;
+	enum api_err e = region_now(r, region_id, &re);
+	*live = re != NULL;
+	*yes = 0;
+	for (size_t i = 0; re && i < re->ncountries && !*yes; i++)
+		*yes = strcmp(re->countries[i], iso_2) == 0;
+	return e;
+}
+
+enum api_err cart_region_providers(struct req *r, const char *region_id, int *live, struct db_rows *rows)
+{
+	const struct region_entry *re;
+	enum api_err e = region_now(r, region_id, &re);
+	*live = re != NULL;
+	*rows = (struct db_rows){ 1, re ? re->nproviders : 0, re ? re->providers : NULL };
 	return e;
 }
 

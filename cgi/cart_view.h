@@ -123,6 +123,13 @@ enum api_err cart_answer_new(struct req *r, const char *id, enum cart_shape shap
  * version): *found, and *only_country the iso_2 of its only country (NULL: none or several).
  */
 enum api_err cart_region_lookup(struct req *r, const char *region_id, int *found, const char **only_country);
+/*
+ * From the same cache: *yes = 1 when country iso_2 (as stored: lower case) belongs to region_id;
+ * the region's payment provider ids by id, as rows of one cell. *live 0: region_id is no live
+ * region (deleted or unknown) and the cache knows nothing of it (ask the database).
+ */
+enum api_err cart_region_has_country(struct req *r, const char *region_id, const char *iso_2, int *live, int *yes);
+enum api_err cart_region_providers(struct req *r, const char *region_id, int *live, struct db_rows *rows);
 
 /* GET /store/carts/:id's query (FindParams: fields, expand; Medusa's default relations). */
 extern const struct qe_route cart_get_route;

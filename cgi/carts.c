@@ -146,9 +146,9 @@ enum api_err carts_create(struct req *r)
 	const char *cc = body_str(r->json, "country_code");
 	if (cc) {
 		char *low = arena_strdup_lower(&r->arena, cc);
-		int in_region;
-		if ((rc = cart_store_country_in_region(db, &r->arena, c.region_id, low, &in_region)) != STORE_OK)
-			return store_fail(rc);
+		int in_region, live;
+		if ((e = cart_region_has_country(r, c.region_id, low, &live, &in_region)) != API_OK)
+			return e;
 		if (!in_region)
 			return respond_fail(r, E_NOT_ALLOWED, "Shipping country not in region");
 		c.shipping_country = low;
