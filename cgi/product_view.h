@@ -1,13 +1,14 @@
 /*
  * product_view: what GET /store/products* and /store/variants* share: the
- * worker's catalogue snapshot (reloaded when catalogue_version moves), the
+ * worker's catalogue snapshot (reloaded when catalogue_version moves, its
+ * variants' stock re-read when stock_version moves), the
  * request's scope (publishable key or default sales channel, the customer's
  * groups), the price context, the answer cache, and the writers of product
  * and variant JSON in Medusa's key order.
  *
  * The answer cache: a rendered body is kept per (route, raw query without
  * cart_id, customer groups, key, resolved region and currency) until the
- * snapshot changes or the next start or end of a price list, within
+ * snapshot or its stock changes or the next start or end of a price list, within
  * PV_CACHE_BYTES per worker (least recently used out).
  */
 #ifndef PRODUCT_VIEW_H
