@@ -188,6 +188,12 @@ static enum db_rc tx_lost_silently(struct db *db, const char *what)
 {
 	log_warn("the server ended the transaction without an error (a Galera abort during a prepare): %.60s", what);
 	db->last_errno = ER_LOCK_DEADLOCK;
+	if (db->req_tx)
+		db->req_tx_conflict = 1;
+	/* a session in that state is not used again: in one of six cluster runs a worker that reused
+	 * such sessions was followed by a 50 s stall of both nodes (innodb_lock_wait_timeout) until its
+	 * connections closed, most likely locks left behind; a closed session leaves nothing behind */
+	drop_connection(db);
 	return DB_RETRY;
 }
 
@@ -382,6 +388,7 @@ enum db_rc db_exec(struct db *db, struct arena *a, const char *sql, const struct
 		}
 	}
 	int first = db->stmts_this_req == 0 && !db->in_tx;
+	int in_tx = db->in_tx; /* a statement of a transaction is never repeated on its own below */
 	enum db_rc rc = exec_once(db, a, sql, p, np, rows, affected);
 	/*
 	 * A connection that died while the worker was idle (server restart,
@@ -396,11 +403,11 @@ enum db_rc db_exec(struct db *db, struct arena *a, const char *sql, const struct
 	 * certification did not happen: run it again (inside a transaction the
 	 * caller repeats the whole transaction instead).
 	 */
-	for (int attempt = 0; rc == DB_RETRY && !db->in_tx && attempt < 4; attempt++) {
+	for (int attempt = 0; rc == DB_RETRY && !in_tx && attempt < 4; attempt++) {
 		retry_pause(attempt);
 		rc = exec_once(db, a, sql, p, np, rows, affected);
 	}
-	if (rc == DB_RETRY && db->req_tx && db->in_tx)
+	if (rc == DB_RETRY && db->req_tx && in_tx)
 		db->req_tx_conflict = 1;
 	return rc;
 }

@@ -97,7 +97,7 @@ void db_rollback(struct db *db);
  * included, after a jittered backoff: at most DB_RETRY_ATTEMPTS attempts and none once the
  * request is DB_RETRY_BUDGET_US old; then DB_RETRY is returned, meaning nothing was applied.
  */
-#define DB_RETRY_ATTEMPTS 16
+#define DB_RETRY_ATTEMPTS 32
 #define DB_RETRY_BUDGET_US 2000000LL
 typedef enum db_rc (*db_work_fn)(struct db *db, void *ctx);
 enum db_rc db_transaction(struct db *db, db_work_fn work, void *ctx);
