@@ -5,7 +5,7 @@
 # else) is measured right after the case and the ratio printed.
 # Then the login flood: GET /store/customers/me alone, and again while 16 connections flood
 # POST /store/auth/token with unknown emails and wrong passwords.
-# Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (16), WORKERS (default: 3 x CPUs), BIN,
+# Env: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (16), WORKERS (default: CPUs), BIN,
 # BENCH_ONLY=flood (only the login flood case), BENCH_ONLY=catalogue (only the product cases),
 # BENCH_ONLY=checkout (only the cart cases and whole checkouts, tests/bench/checkout*.py).
 set -euo pipefail
@@ -13,11 +13,11 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 export BENCH_DIR="$ROOT/tests/bench"
 SECS="${BENCH_SECONDS:-10}"
 CONNS="${BENCH_CONNECTIONS:-16}"
-# 3 workers per CPU: a worker waits for its COMMIT's fsync (durable commits) and for each SQL round
-# trip; with one per CPU only that many commits are in flight and none share an fsync (README
-# "Performance": the line add gave 0.6 fsyncs per request at 6 workers, 1.03 at 2). The ceiling
-# gets the same pool (it reads WORKERS).
-export WORKERS="${WORKERS:-$(($(nproc) * 3))}"
+# One worker per CPU: on a quiet machine (README "Performance", 23:43-23:45 runs) 2 workers did as
+# many line adds and checkouts as 4 or 6 and the cart read's p99 stayed under 20 ms (28 ms with 6);
+# under heavy load more workers let commits share fsyncs: WORKERS overrides it, the ceiling gets
+# the same pool (it reads WORKERS).
+export WORKERS="${WORKERS:-$(nproc)}"
 BIN="${BIN:-$ROOT/build/medusa-c}"
 CEIL="$(dirname "$BIN")/bench/ceiling"
 command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)"; exit 1; }
