@@ -18,6 +18,7 @@
 #include "cgi/product_view.h"
 #include "cgi/router.h"
 #include "common/json.h"
+#include "common/envelope.h"
 #include "common/respond.h"
 #include "sql/region_store.h"
 
@@ -553,15 +554,17 @@ static void w_totals(struct buf *b, const struct cart_model *m, const struct car
 		return;
 	}
 	unsigned char done[N_TOTALS] = { 0 };
+	struct env e; /* the cart object is open with members written before the totals */
+	env_resume(&e, b, 1);
 	for (size_t j = 0; j < k->ntotals_first; j++)
 		for (size_t i = 0; i < N_TOTALS; i++)
 			if (!done[i] && strcmp(k->totals_first[j], total_names[i]) == 0) {
 				done[i] = 1;
-				buf_addf(b, ",\"%s\":%lld", total_names[i], total_value(&m->totals, i));
+				env_int(&e, total_names[i], total_value(&m->totals, i));
 			}
 	for (size_t i = 0; i < N_TOTALS; i++)
 		if (!done[i])
-			buf_addf(b, ",\"%s\":%lld", total_names[i], total_value(&m->totals, i));
+			env_int(&e, total_names[i], total_value(&m->totals, i));
 }
 
 /* The cart object of m as k selects (raw: with the cart-level raw_discount_total). */
