@@ -627,16 +627,17 @@ static enum api_err w_answer(struct req *r, const struct cart_model *m, const st
 {
 	enum api_err e;
 	struct buf *b = r->out;
-	buf_adds(b, "{\"cart\":");
+	struct env env;
+	env_one(&env, b, "cart");
 	if ((e = w_cart(b, m, k, k->raw)) != API_OK)
 		return e;
 	if (with_data) {
 		/* "data" is the same cart cleaned of the cart-level raw_discount_total (123) */
-		buf_adds(b, ",\"data\":");
+		env_key(&env, "data");
 		if ((e = w_cart(b, m, k, 0)) != API_OK)
 			return e;
 	}
-	buf_addc(b, '}');
+	env_end(&env);
 	return API_OK;
 }
 
